@@ -1,0 +1,42 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { RequestIdMiddleware } from './common/request-id.middleware';
+import type { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { ImagesModule } from './images/images.module';
+import { OperationsModule } from './operations/operations.module';
+import { PoolsModule } from './pools/pools.module';
+import { ProvidersModule } from './providers/providers.module';
+import { SeedModule } from './seed/seed.module';
+import { ServersModule } from './servers/servers.module';
+import { SyncModule } from './sync/sync.module';
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        AuditModule,
+        AuthModule,
+        ProvidersModule.forRoot(config),
+        ServersModule,
+        OperationsModule,
+        SyncModule,
+        PoolsModule,
+        ImagesModule,
+        HealthModule,
+        SeedModule,
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestIdMiddleware).forRoutes('*');
+  }
+}

@@ -1,0 +1,185 @@
+import { Inject, Injectable, forwardRef } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import type { Operation, OperationType, Prisma, Server } from '../generated/prisma/client';
+import { actorOf, canSeePool, Principal } from '../auth/principal';
+import { AuditInput, AuditWriter } from '../audit/audit.writer';
+import { canonicalJson } from '../audit/audit.hash';
+import { DomainError, notFound } from '../common/errors';
+import { newId } from '../common/ids';
+import { decodeCursor, encodeCursor, Page } from '../common/pagination';
+import type { RequestContext } from '../common/request-context';
+import { PrismaService, Tx } from '../database/prisma.service';
+import { decide, ServerAction } from '../servers/server.state-machine';
+import { ServersService } from '../servers/servers.service';
+import { OperationWorker } from './operation.worker';
+import { toOperationView, OperationView } from './operation.view';
+
+export interface ActionRequest {
+  action: ServerAction;
+  type: OperationType;
+  serverId: string;
+  params?: Record<string, unknown>;
+  idempotencyKey?: string;
+  /** Further preconditions (image compatibility, ...), run before acceptance. */
+  precheck?: (server: Server) => Promise<void>;
+  /** Extra writes in the acceptance transaction (e.g. a CREATING image row). */
+  onAccept?: (tx: Tx, server: Server, operationId: string) => Promise<AuditInput[] | void>;
+}
+
+export interface Accepted {
+  operation: OperationView;
+  replayed: boolean;
+}
+
+/** Audit action name of a lifecycle action: `server.stop`, `server.switch-os`. */
+export const auditAction = (action: ServerAction) => `server.${action}`;
+
+@Injectable()
+export class OperationsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly audit: AuditWriter,
+    private readonly servers: ServersService,
+    @Inject(forwardRef(() => OperationWorker)) private readonly worker: OperationWorker,
+  ) {}
+
+  /**
+   * Accepts a lifecycle action as a durable operation: the state-machine check,
+   * the compare-and-swap of the server, the operation row, the idempotency
+   * record and the audit rows commit together, or not at all.
+   */
+  async request(ctx: RequestContext, req: ActionRequest): Promise<Accepted> {
+    const requestHash = createHash('sha256')
+      .update(canonicalJson({ action: req.action, serverId: req.serverId, params: req.params ?? {} }))
+      .digest('hex');
+    const replay = await this.replay(ctx.principal, req.idempotencyKey, requestHash);
+    if (replay) return replay;
+
+    const server = await this.servers.findVisible(ctx.principal, req.serverId);
+    const decision = decide(req.action, server);
+    if (!decision.ok) return this.reject(ctx, req, server, this.servers.invalidState(server, req.action));
+    if (req.precheck) {
+      try {
+        await req.precheck(server);
+      } catch (e) {
+        return this.reject(ctx, req, server, e);
+      }
+    }
+
+    const operationId = newId('op');
+    try {
+      await this.prisma.$transaction(async (tx) => {
+        if (req.idempotencyKey) {
+          // First in the transaction: a concurrent retry with the same key waits
+          // here for this one to commit, then replays it.
+          await tx.idempotencyRecord.create({
+            data: { principalId: ctx.principal.id, key: req.idempotencyKey, requestHash, operationId },
+          });
+        }
+        const updated = await this.servers.casUpdate(tx, server, { status: decision.enter, task: decision.task ?? null, statusReason: null });
+        if (!updated) throw new CasLost();
+        await tx.operation.create({
+          data: {
+            id: operationId,
+            type: req.type,
+            serverId: server.id,
+            params: (req.params ?? {}) as Prisma.InputJsonValue,
+            requestedById: ctx.principal.id,
+            requestedByType: ctx.principal.type,
+            requestedByName: ctx.principal.name,
+            requestId: ctx.requestId,
+          },
+        });
+        const extra = (await req.onAccept?.(tx, server, operationId)) ?? [];
+        const base = this.auditBase(ctx, server, operationId);
+        const rows: AuditInput[] = [
+          { ...base, type: 'ACTION', action: auditAction(req.action), outcome: 'ACCEPTED', details: { params: req.params ?? {}, idempotencyKey: req.idempotencyKey ?? null } },
+        ];
+        if (decision.enter && decision.enter !== server.status) {
+          rows.push({ ...base, type: 'STATE_TRANSITION', action: auditAction(req.action), outcome: 'SUCCEEDED', fromStatus: server.status, toStatus: decision.enter, reason: `${req.action} accepted` });
+        }
+        await this.audit.append(tx, [...rows, ...extra]);
+      });
+    } catch (e) {
+      if (e instanceof CasLost || isUniqueViolation(e)) {
+        const again = await this.replay(ctx.principal, req.idempotencyKey, requestHash);
+        if (again) return again;
+        const current = await this.servers.findVisible(ctx.principal, req.serverId);
+        return this.reject(ctx, req, current, this.servers.invalidState(current, req.action, conflictReason(req.action, current)));
+      }
+      throw e;
+    }
+    this.worker.kick();
+    const op = await this.prisma.operation.findUniqueOrThrow({ where: { id: operationId } });
+    return { operation: toOperationView(op), replayed: false };
+  }
+
+  private async replay(p: Principal, key: string | undefined, requestHash: string): Promise<Accepted | undefined> {
+    if (!key) return undefined;
+    const rec = await this.prisma.idempotencyRecord.findUnique({ where: { principalId_key: { principalId: p.id, key } } });
+    if (!rec) return undefined;
+    if (rec.requestHash !== requestHash) {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request', { idempotencyKey: key });
+    }
+    const op = rec.operationId ? await this.prisma.operation.findUnique({ where: { id: rec.operationId } }) : null;
+    if (!op) throw new DomainError('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed', { idempotencyKey: key });
+    return { operation: toOperationView(op), replayed: true };
+  }
+
+  /** Records a refused request in the audit trail (its own transaction), then throws. */
+  private async reject(ctx: RequestContext, req: ActionRequest, server: Server, err: unknown): Promise<never> {
+    const e = err as DomainError;
+    await this.audit.appendNow({
+      ...this.auditBase(ctx, server, null),
+      type: 'ACTION',
+      action: auditAction(req.action),
+      outcome: 'REJECTED',
+      reason: e instanceof DomainError ? `${e.code}: ${e.message}` : 'rejected',
+      fromStatus: server.status,
+      details: { params: req.params ?? {}, task: server.task },
+    });
+    throw err;
+  }
+
+  auditBase(ctx: RequestContext, server: Pick<Server, 'id' | 'name' | 'poolId'>, operationId: string | null) {
+    return {
+      actor: actorOf(ctx.principal),
+      resource: { type: 'server', id: server.id, name: server.name },
+      poolId: server.poolId,
+      operationId,
+      requestId: ctx.requestId,
+      sourceIp: ctx.sourceIp,
+      userAgent: ctx.userAgent,
+    };
+  }
+
+  async get(p: Principal, id: string): Promise<OperationView> {
+    const op = await this.prisma.operation.findUnique({ where: { id }, include: { server: { select: { poolId: true } } } });
+    if (!op || !canSeePool(p, op.server.poolId)) throw notFound('Operation', id);
+    return toOperationView(op);
+  }
+
+  async list(p: Principal, f: { serverId?: string; status?: Operation['status']; type?: OperationType; limit: number; cursor?: string }): Promise<Page<OperationView>> {
+    const after = decodeCursor(f.cursor, (v): v is [string, string] => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string'));
+    const where: Prisma.OperationWhereInput = {
+      AND: [
+        p.poolIds === null ? {} : { server: { poolId: { in: p.poolIds } } },
+        f.serverId ? { serverId: f.serverId } : {},
+        f.status ? { status: f.status } : {},
+        f.type ? { type: f.type } : {},
+        after ? { OR: [{ createdAt: { lt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { lt: after[1] } }] } : {},
+      ],
+    };
+    const rows = await this.prisma.operation.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: f.limit + 1 });
+    const items = rows.slice(0, f.limit);
+    const last = items[items.length - 1];
+    return { items: items.map(toOperationView), nextCursor: rows.length > f.limit ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+  }
+}
+
+class CasLost extends Error {}
+
+const isUniqueViolation = (e: unknown) => (e as { code?: string })?.code === 'P2002';
+
+const conflictReason = (action: ServerAction, s: Server) =>
+  s.task ? `Cannot ${action} server while task ${s.task} is in progress (status ${s.status})` : `Cannot ${action} server in status ${s.status}`;
