@@ -76,8 +76,12 @@ export class OperationsService {
             data: { principalId: ctx.principal.id, key: req.idempotencyKey, requestHash, operationId },
           });
         }
-        const updated = await this.servers.casUpdate(tx, server, { status: decision.enter, task: decision.task ?? null, statusReason: null });
-        if (!updated) throw new CasLost();
+        // Actions that take the server (a task or a new status) claim it by CAS;
+        // sync runs beside anything and writes nothing here.
+        if (decision.enter || decision.task) {
+          const updated = await this.servers.casUpdate(tx, server, { status: decision.enter, task: decision.task ?? null, statusReason: null });
+          if (!updated) throw new CasLost();
+        }
         await tx.operation.create({
           data: {
             id: operationId,
