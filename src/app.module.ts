@@ -7,6 +7,8 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { ImagesModule } from './images/images.module';
+import { MaintenanceModule } from './maintenance/maintenance.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OperationsModule } from './operations/operations.module';
 import { PoolsModule } from './pools/pools.module';
 import { ProvidersModule } from './providers/providers.module';
@@ -25,7 +27,9 @@ export class AppModule implements NestModule {
         AuditModule,
         AuthModule,
         ProvidersModule.forRoot(config),
+        MetricsModule,
         ServersModule,
+        MaintenanceModule,
         OperationsModule,
         SyncModule,
         PoolsModule,

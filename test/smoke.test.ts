@@ -26,7 +26,7 @@ describe('smoke: the built service on its embedded PostgreSQL', () => {
     const keyLine = /created admin key \(shown once, store it now\): (lsk_[A-Za-z0-9_-]+)/.exec(first.output());
     expect(keyLine).not.toBeNull();
     const key = keyLine![1];
-    const servers = await fetch(`${first.url}/v1/servers?limit=100`, { headers: { Authorization: `Bearer ${key}` } }).then((r) => r.json());
+    const servers = await fetch(`${first.url}/v1/servers?limit=100`, { headers: { Authorization: `Bearer ${key}` } }).then((r) => r.json() as Promise<any>);
     expect(servers.items).toHaveLength(8);
     const renamed = await fetch(`${first.url}/v1/servers/srv-001`, {
       method: 'PATCH',
@@ -41,7 +41,7 @@ describe('smoke: the built service on its embedded PostgreSQL', () => {
     const second = await start(env);
     await waitReady(second);
     expect(second.output()).not.toContain('created admin key');
-    const s = await fetch(`${second.url}/v1/servers/srv-001`, { headers: { Authorization: `Bearer ${key}` } }).then((r) => r.json());
+    const s = await fetch(`${second.url}/v1/servers/srv-001`, { headers: { Authorization: `Bearer ${key}` } }).then((r) => r.json() as Promise<any>);
     expect(s.name).toBe('persisted-name');
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);

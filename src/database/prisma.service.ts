@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
@@ -9,7 +9,7 @@ export type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$trans
 /** Prisma 7 over a node-postgres pool. The same pool serves raw SQL where
  *  Prisma cannot express a statement (SKIP LOCKED claims, advisory locks). */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   readonly pg: Pool;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
@@ -23,7 +23,8 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     this.pg = pool;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // Last of the shutdown hooks, so workers can finish their writes first.
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
     await this.pg.end().catch(() => undefined);
   }

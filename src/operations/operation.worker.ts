@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Operation } from '../generated/prisma/client';
 import { AuditWriter } from '../audit/audit.writer';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -15,7 +15,7 @@ import { LeaseLost, OperationFailure, OperationRun } from './operation.run';
  * WORKER_LOST after too many attempts) once its lease expires.
  */
 @Injectable()
-export class OperationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('OperationWorker');
   private readonly inflight = new Map<string, Promise<void>>();
   private running = false;
@@ -39,7 +39,8 @@ export class OperationWorker implements OnApplicationBootstrap, OnApplicationShu
     if (this.config.worker.enabled) this.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Runs before the database closes (PrismaService closes on application shutdown). */
+  async onModuleDestroy(): Promise<void> {
     await this.stop();
   }
 
