@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { DomainError } from '../common/errors';
 import type { ContextualRequest } from '../common/request-context';
+import { requestOf } from '../common/execution-request';
 import { AUDITED_ACTION_KEY, AuditedActionMeta } from './audited-action.decorator';
 import { RefusalRecorder } from './refusal-recorder';
 
@@ -18,10 +19,10 @@ export class RefusalInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+    if (context.getType<string>() !== 'http' && context.getType<string>() !== 'graphql') return next.handle();
     const meta = this.reflector.getAllAndOverride<AuditedActionMeta | undefined>(AUDITED_ACTION_KEY, [context.getHandler(), context.getClass()]);
     if (!meta) return next.handle();
-    const req = context.switchToHttp().getRequest<ContextualRequest>();
+    const req: ContextualRequest = requestOf(context);
     return next.handle().pipe(
       catchError((err) => {
         if (!(err instanceof DomainError) || (err.code !== 'VALIDATION_FAILED' && err.code !== 'DATA_LOSS_NOT_CONFIRMED')) return throwError(() => err);

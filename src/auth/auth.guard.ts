@@ -4,6 +4,7 @@ import { AUDITED_ACTION_KEY, AuditedActionMeta } from '../audit/audited-action.d
 import { RefusalRecorder } from '../audit/refusal-recorder';
 import { DomainError } from '../common/errors';
 import type { ContextualRequest } from '../common/request-context';
+import { requestOf } from '../common/execution-request';
 import { ApiKeysService } from './api-keys.service';
 import { PERMISSION_KEY, PUBLIC_KEY } from './decorators';
 import { hasPermission, Permission } from './permissions';
@@ -32,7 +33,8 @@ export class AuthGuard implements CanActivate {
     const meta = this.reflector.getAllAndOverride<AuditedActionMeta | undefined>(AUDITED_ACTION_KEY, targets);
     const attempted = `${req.method} ${req.route?.path ?? req.path}`;
 
-    const principal = await this.authenticate(req);
+    // GraphQL checks every field: authenticate once per request, not per field.
+    const principal = req.principal ?? (await this.authenticate(req));
     const refusal = (p?: Principal) => ({
       meta,
       resourceId: typeof req.params?.id === 'string' ? req.params.id : undefined,
@@ -56,8 +58,9 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
+  /** REST and GraphQL (HTTP and WebSocket) alike. */
   private requestOf(context: ExecutionContext): ContextualRequest {
-    return context.switchToHttp().getRequest<ContextualRequest>();
+    return requestOf(context);
   }
 
   private async authenticate(req: ContextualRequest): Promise<Principal | null> {

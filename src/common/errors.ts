@@ -6,6 +6,8 @@
 export const ErrorCodes = {
   VALIDATION_FAILED: 400,
   DATA_LOSS_NOT_CONFIRMED: 400,
+  QUERY_TOO_DEEP: 400, // GraphQL depth limit
+  QUERY_TOO_COMPLEX: 400, // GraphQL complexity limit
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

@@ -22,6 +22,7 @@ export interface AppConfig {
   };
   sync: { enabled: boolean; intervalMs: number; concurrency: number; stuckAfterMs: number; graceObservations: number; unreachableThreshold: number; callTimeoutMs: number };
   idempotencyTtlHours: number;
+  graphql: { introspection: boolean; playground: boolean; maxDepth: number; maxComplexity: number };
   instanceId: string;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
@@ -98,6 +99,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       callTimeoutMs: int(env, 'SYNC_CALL_TIMEOUT_MS', 5_000, 10, 600_000),
     },
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
+    graphql: {
+      // Schema discovery and the in-browser IDE are for development; off in production unless asked for.
+      introspection: bool(env, 'GRAPHQL_INTROSPECTION', nodeEnv !== 'production'),
+      playground: bool(env, 'GRAPHQL_PLAYGROUND', nodeEnv !== 'production'),
+      maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 8, 2, 64),
+      maxComplexity: int(env, 'GRAPHQL_MAX_COMPLEXITY', 10_000, 10, 10_000_000),
+    },
     instanceId: env.INSTANCE_ID || `${require('node:os').hostname()}-${process.pid}`,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const),
   };

@@ -68,6 +68,12 @@ export class ImagesService {
     return { items: rows.map(toImageView) };
   }
 
+  /** Batch read (GraphQL loaders): the images among `ids` the principal may see. */
+  async viewsByIds(p: Principal, ids: readonly string[]): Promise<ImageView[]> {
+    const rows = await this.prisma.image.findMany({ where: { AND: [this.scopeWhere(p), { id: { in: [...ids] } }] } });
+    return rows.map(toImageView);
+  }
+
   async findVisible(p: Principal, id: string): Promise<Image> {
     const img = await this.prisma.image.findFirst({ where: { AND: [{ id }, this.scopeWhere(p)] } });
     if (!img) throw notFound('Image', id);

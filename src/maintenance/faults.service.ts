@@ -45,7 +45,12 @@ export class FaultsService {
     return ids;
   }
 
-  /** Inserts one fault with its audit row inside the caller's transaction. */
+  /** Batch read (GraphQL loaders): the unresolved faults of these servers, newest first. */
+  openForServers(serverIds: readonly string[]) {
+    return this.prisma.fault.findMany({ where: { serverId: { in: [...serverIds] }, resolvedAt: null }, orderBy: [{ detectedAt: 'desc' }, { id: 'asc' }] });
+  }
+
+    /** Inserts one fault with its audit row inside the caller's transaction. */
   async record(tx: Tx, serverId: string, report: FaultReport, actor: AuditInput['actor'], requestId?: string | null): Promise<string> {
     const server = await tx.server.findUniqueOrThrow({ where: { id: serverId } });
     const id = newId('fault');

@@ -11,6 +11,7 @@ import {
 import { canTransition, PowerState, ServerStatus, ServerTask, statusForPower } from '../servers/server.state-machine';
 import { ServersService } from '../servers/servers.service';
 import { auditAction } from './operations.service';
+import { notifyOperationChanged } from '../events/change-events';
 import type { ServerAction } from '../servers/server.state-machine';
 
 export const WORKER_ACTOR = { type: 'SYSTEM', id: 'system:operation-worker', name: 'operation worker' };
@@ -179,6 +180,7 @@ export class OperationRun {
       const updated = this.ownsServer ? await this.d.servers.casUpdate(tx, server, { status: to, task: null, statusReason: null, data: final.data }) : server;
       if (!updated) throw new LeaseLost(`server ${server.id} changed under operation ${this.op.id}`);
       await tx.operation.update({ where: { id: this.op.id }, data: { status: 'SUCCEEDED', finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null } });
+      await notifyOperationChanged(tx, { operationId: this.op.id, serverId: this.op.serverId, type: this.op.type, status: 'SUCCEEDED' });
       const extra = (await final.extra?.(tx, updated)) ?? [];
       const rows: AuditInput[] = [];
       if (server.status !== to) rows.push(this.transitionAudit(server, to, final.reason));
@@ -212,6 +214,7 @@ export class OperationRun {
         where: { id: this.op.id },
         data: { status: 'FAILED', errorCode: code, errorMessage: message.slice(0, 1000), finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null },
       });
+      await notifyOperationChanged(tx, { operationId: this.op.id, serverId: this.op.serverId, type: this.op.type, status: 'FAILED' });
       const extra = (await opts.extra?.(tx, updated)) ?? [];
       const rows: AuditInput[] = [];
       if (server.status !== to) rows.push(this.transitionAudit(server, to, reason));

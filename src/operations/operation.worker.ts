@@ -6,6 +6,7 @@ import { PrismaService } from '../database/prisma.service';
 import { INFRASTRUCTURE_PROVIDER, InfrastructureProvider } from '../providers/provider.interface';
 import { ServersService } from '../servers/servers.service';
 import { ExecutorRegistry } from './executor.registry';
+import { OPERATION_CHANNEL } from '../events/change-events';
 import { LeaseLost, OperationFailure, OperationRun } from './operation.run';
 
 /**
@@ -99,7 +100,9 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
   /** Claims due operations: new ones, and running ones whose lease expired. */
   async claim(limit: number): Promise<Operation[]> {
     const leaseSecs = this.config.worker.leaseMs / 1000;
+    // The claim and its change notifications are one statement, hence one transaction.
     return this.prisma.$queryRaw<Operation[]>`
+      WITH claimed AS (
       UPDATE operations o SET status = 'RUNNING', "leaseOwner" = ${this.owner},
         "leaseExpiresAt" = now() + make_interval(secs => ${leaseSecs}::float8),
         attempts = o.attempts + 1, "startedAt" = COALESCE(o."startedAt", now()), "updatedAt" = now()
@@ -110,7 +113,11 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
         ORDER BY "createdAt"
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
-      RETURNING o.*`;
+      RETURNING o.*)
+      SELECT c.* FROM claimed c
+      CROSS JOIN LATERAL (SELECT pg_notify(${OPERATION_CHANNEL}, json_build_object(
+        'operationId', c.id, 'serverId', c."serverId", 'type', c.type, 'status', c.status,
+        'poolId', (SELECT "poolId" FROM servers WHERE id = c."serverId"))::text)) n`;
   }
 
   private deps() {

@@ -12,6 +12,7 @@ import { PrismaService, Tx } from '../database/prisma.service';
 import { decide, ServerAction } from '../servers/server.state-machine';
 import { ServersService } from '../servers/servers.service';
 import { OperationWorker } from './operation.worker';
+import { notifyOperationChanged } from '../events/change-events';
 import { toOperationView, OperationView } from './operation.view';
 
 export interface ActionRequest {
@@ -94,6 +95,7 @@ export class OperationsService {
             requestId: ctx.requestId,
           },
         });
+        await notifyOperationChanged(tx, { operationId, serverId: server.id, type: req.type, status: 'PENDING' });
         const extra = (await req.onAccept?.(tx, server, operationId)) ?? [];
         const base = this.auditBase(ctx, server, operationId);
         const rows: AuditInput[] = [
@@ -163,11 +165,40 @@ export class OperationsService {
     return toOperationView(op);
   }
 
+  private scopeWhere(p: Principal): Prisma.OperationWhereInput {
+    return p.poolIds === null ? {} : { server: { poolId: { in: p.poolIds } } };
+  }
+
+  /** Batch read (GraphQL loaders): each server's unfinished operation, newest first. */
+  async currentForServers(p: Principal, serverIds: readonly string[]): Promise<OperationView[]> {
+    const rows = await this.prisma.operation.findMany({
+      where: { AND: [this.scopeWhere(p), { serverId: { in: [...serverIds] }, status: { in: ['PENDING', 'RUNNING'] } }] },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
+    return rows.map(toOperationView);
+  }
+
+  /** Batch read (GraphQL loaders): the `perServer` newest operations of each server. */
+  async recentForServers(p: Principal, serverIds: readonly string[], perServer: number): Promise<OperationView[]> {
+    if (!serverIds.length) return [];
+    const ids = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id FROM (
+        SELECT id, row_number() OVER (PARTITION BY "serverId" ORDER BY "createdAt" DESC, id DESC) AS rn FROM operations
+        WHERE "serverId" = ANY(${[...serverIds]}::text[])) x
+      WHERE rn <= ${perServer}`;
+    if (!ids.length) return [];
+    const rows = await this.prisma.operation.findMany({
+      where: { AND: [this.scopeWhere(p), { id: { in: ids.map((r) => r.id) } }] },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
+    return rows.map(toOperationView);
+  }
+
   async list(p: Principal, f: { serverId?: string; status?: Operation['status']; type?: OperationType; limit: number; cursor?: string }): Promise<Page<OperationView>> {
     const after = decodeCursor(f.cursor, (v): v is [string, string] => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string'));
     const where: Prisma.OperationWhereInput = {
       AND: [
-        p.poolIds === null ? {} : { server: { poolId: { in: p.poolIds } } },
+        this.scopeWhere(p),
         f.serverId ? { serverId: f.serverId } : {},
         f.status ? { status: f.status } : {},
         f.type ? { type: f.type } : {},

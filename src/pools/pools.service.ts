@@ -22,8 +22,19 @@ export class PoolsService {
 
   async list(p: Principal): Promise<{ items: PoolView[] }> {
     const pools = await this.prisma.pool.findMany({ where: p.poolIds === null ? {} : { id: { in: p.poolIds } }, orderBy: { id: 'asc' } });
+    return { items: await this.views(pools) };
+  }
+
+  /** Batch read (GraphQL loaders): the pools among `ids` the principal may see. */
+  async viewsByIds(p: Principal, ids: readonly string[]): Promise<PoolView[]> {
+    const visible = ids.filter((id) => canSeePool(p, id));
+    if (!visible.length) return [];
+    return this.views(await this.prisma.pool.findMany({ where: { id: { in: visible } }, orderBy: { id: 'asc' } }));
+  }
+
+  private async views(pools: Pool[]): Promise<PoolView[]> {
     const counts = await this.prisma.server.groupBy({ by: ['poolId', 'status'], _count: { _all: true }, where: { poolId: { in: pools.map((x) => x.id) } } });
-    return { items: pools.map((pool) => this.toView(pool, counts.filter((c) => c.poolId === pool.id).map((c) => [c.status, c._count._all]))) };
+    return pools.map((pool) => this.toView(pool, counts.filter((c) => c.poolId === pool.id).map((c) => [c.status, c._count._all])));
   }
 
   async findVisible(p: Principal, id: string): Promise<Pool> {

@@ -8,6 +8,7 @@ import type { RequestContext } from '../common/request-context';
 import { PrismaService, Tx } from '../database/prisma.service';
 import { allowedActions, assertTransition, decide, ServerAction, ServerStatus, ServerTask } from './server.state-machine';
 import { toServerView, ServerView } from './server.view';
+import { notifyServerChanged } from '../events/change-events';
 
 export interface ServerFilter {
   status?: ServerStatus;
@@ -51,6 +52,26 @@ export class ServersService {
     const rows = await this.prisma.server.findMany({ where, orderBy: { id: 'asc' }, take: f.limit + 1, include: { image: { select: { id: true, name: true } } } });
     const items = rows.slice(0, f.limit).map((s) => toServerView(s));
     return { items, nextCursor: rows.length > f.limit ? encodeCursor(items[items.length - 1].id) : null };
+  }
+
+  /** Batch read (GraphQL loaders): the servers among `ids` the principal may see. */
+  async viewsByIds(p: Principal, ids: readonly string[]): Promise<ServerView[]> {
+    const rows = await this.prisma.server.findMany({ where: { AND: [this.scopeWhere(p), { id: { in: [...ids] } }] }, include: { image: { select: { id: true, name: true } } } });
+    return rows.map((s) => toServerView(s));
+  }
+
+  /** Batch read (GraphQL loaders): the first `perPool` servers by id of each visible pool, optionally of one role. */
+  async viewsByPools(p: Principal, poolIds: readonly string[], opts: { role?: 'ACTIVE' | 'STANDBY'; perPool: number }): Promise<ServerView[]> {
+    const visible = poolIds.filter((id) => canSeePool(p, id));
+    if (!visible.length) return [];
+    const ids = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id FROM (
+        SELECT id, row_number() OVER (PARTITION BY "poolId" ORDER BY id) AS rn FROM servers
+        WHERE "poolId" = ANY(${visible}::text[]) AND (${opts.role ?? null}::text IS NULL OR role::text = ${opts.role ?? null}::text)) x
+      WHERE rn <= ${opts.perPool}`;
+    if (!ids.length) return [];
+    const rows = await this.prisma.server.findMany({ where: { id: { in: ids.map((r) => r.id) } }, orderBy: { id: 'asc' }, include: { image: { select: { id: true, name: true } } } });
+    return rows.map((s) => toServerView(s));
   }
 
   /** Reads a server the principal may see, or throws NOT_FOUND. */
@@ -125,6 +146,10 @@ export class ServersService {
     if (change.statusReason !== undefined) data.statusReason = change.statusReason;
     const n = await tx.server.updateMany({ where: { id: server.id, version: server.version }, data });
     if (n.count === 0) return null;
-    return tx.server.findUniqueOrThrow({ where: { id: server.id } });
+    const updated = await tx.server.findUniqueOrThrow({ where: { id: server.id } });
+    if (updated.status !== server.status || updated.task !== server.task) {
+      await notifyServerChanged(tx, { serverId: updated.id, poolId: updated.poolId, status: updated.status, previousStatus: server.status, task: updated.task, version: updated.version });
+    }
+    return updated;
   }
 }
