@@ -5,6 +5,7 @@ import { RequestIdMiddleware } from './common/request-id.middleware';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { GraphqlApiModule } from './graphql/graphql.module';
 import { HealthModule } from './health/health.module';
 import { ImagesModule } from './images/images.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
@@ -36,6 +37,7 @@ export class AppModule implements NestModule {
         ImagesModule,
         HealthModule,
         SeedModule,
+        GraphqlApiModule,
       ],
     };
   }
