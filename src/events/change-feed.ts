@@ -46,6 +46,11 @@ export class ChangeFeed implements OnApplicationBootstrap, OnModuleDestroy {
     return this.listening;
   }
 
+  /** Active subscriptions on this replica (metrics, tests). */
+  get subscribers(): number {
+    return this.emitter.listenerCount(SERVER_CHANNEL) + this.emitter.listenerCount(OPERATION_CHANNEL);
+  }
+
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const client = new Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5_000 });
