@@ -54,7 +54,7 @@ export function checkLimits(schema: GraphQLSchema, doc: DocumentNode, variables:
   if (depth > limits.maxDepth) {
     return [
       new GraphQLError(`Query depth ${depth} exceeds the maximum of ${limits.maxDepth}`, {
-        extensions: { code: 'QUERY_TOO_DEEP', details: { depth, maxDepth: limits.maxDepth }, http: { status: 400 } },
+        extensions: { code: 'QUERY_TOO_DEEP', details: { depth, maxDepth: limits.maxDepth } },
       }),
     ];
   }
@@ -74,7 +74,7 @@ export function checkLimits(schema: GraphQLSchema, doc: DocumentNode, variables:
   if (complexity > limits.maxComplexity) {
     return [
       new GraphQLError(`Query complexity ${complexity} exceeds the maximum of ${limits.maxComplexity}; request fewer items (first) or fewer nested lists`, {
-        extensions: { code: 'QUERY_TOO_COMPLEX', details: { complexity, maxComplexity: limits.maxComplexity }, http: { status: 400 } },
+        extensions: { code: 'QUERY_TOO_COMPLEX', details: { complexity, maxComplexity: limits.maxComplexity } },
       }),
     ];
   }
@@ -88,7 +88,8 @@ export function limitsPlugin(limits: Limits): ApolloServerPlugin {
       return {
         async didResolveOperation({ request, document, schema, operationName }) {
           const errors = checkLimits(schema, document, request.variables, operationName, limits);
-          if (errors.length) throw errors[0];
+          // A refused request, not a failed execution: HTTP 400 like other validation errors.
+          if (errors.length) throw new GraphQLError(errors[0].message, { extensions: { ...errors[0].extensions, http: { status: 400 } } });
         },
       };
     },

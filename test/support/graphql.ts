@@ -37,7 +37,8 @@ export function collect<T = any>(client: Client, query: string, variables?: Reco
     { query, variables },
     {
       next: (v) => (v.errors ? errors.push(...v.errors) : events.push(v.data as T)),
-      error: (e) => errors.push(e),
+      // graphql-ws reports a refused subscription as an array of errors.
+      error: (e) => (Array.isArray(e) ? errors.push(...e) : errors.push(e)),
       complete: () => (completed = true),
     },
   );
