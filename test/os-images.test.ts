@@ -353,4 +353,37 @@ describe('OS management and custom images', () => {
       expect(rows[0].details).toEqual({ before: { name: 'PyTorch Team Env', description: 'torch 2.3 + CANN 8' }, after: { name: 'Team Env v2', description: 'renamed' } });
     });
   });
+
+  describe('races', () => {
+    it('two captures with the same name in one pool: exactly one is accepted, the other gets NAME_TAKEN', async () => {
+      const body = { name: 'Race Env' };
+      const [a, b] = await Promise.all([
+        t.http.post('/v1/servers/srv-003/images').set(auth()).send(body),
+        t.http.post('/v1/servers/srv-007/images').set(auth()).send(body),
+      ]);
+      expect([a.status, b.status].sort()).toEqual([202, 409]);
+      const winner = a.status === 202 ? a : b;
+      expect((a.status === 409 ? a : b).body.error.code).toBe('NAME_TAKEN');
+      expect((await settled(t, winner.body.id)).status).toBe('SUCCEEDED');
+      expect((await t.http.get('/v1/images?type=CUSTOM').set(auth())).body.items.filter((i: { name: string }) => i.name === 'Race Env')).toHaveLength(1);
+    });
+
+    it('deleting an image while a switch to it is requested: never both', async () => {
+      const imageId = (await t.http.get('/v1/images?type=CUSTOM').set(auth())).body.items.find((i: { name: string }) => i.name === 'Race Env').id;
+      const target = 'srv-003'; // STOPPED, idle, same pool, runs another image
+      const [del, sw] = await Promise.all([
+        t.http.delete(`/v1/images/${imageId}`).set(auth()),
+        t.http.post(`/v1/servers/${target}/switch-os`).set(auth()).send({ imageId, confirmDataLoss: true }),
+      ]);
+      if (sw.status === 202) {
+        expect(del.status).toBe(409);
+        expect((await settled(t, sw.body.id)).status).toBe('SUCCEEDED');
+        expect((await server(target)).image.id).toBe(imageId);
+      } else {
+        expect(del.status).toBe(204);
+        expect(sw.status).toBe(404);
+        expect((await server(target)).task).toBeNull();
+      }
+    });
+  });
 });
