@@ -366,6 +366,10 @@ describe('OS management and custom images', () => {
       expect((a.status === 409 ? a : b).body.error.code).toBe('NAME_TAKEN');
       expect((await settled(t, winner.body.id)).status).toBe('SUCCEEDED');
       expect((await t.http.get('/v1/images?type=CUSTOM').set(auth())).body.items.filter((i: { name: string }) => i.name === 'Race Env')).toHaveLength(1);
+      // The backstop the loser may have hit: a unique index on (pool scope, lower(name)), which the service maps to NAME_TAKEN.
+      const dup = { id: 'img-dup', name: 'RACE ENV', type: 'CUSTOM', osFamily: 'EulerOS', osVersion: '2.10', architecture: 'AARCH64', accelerator: 'NPU', poolId: 'pool-ascend-a' } as const;
+      await expect(t.prisma.image.create({ data: dup })).rejects.toMatchObject({ code: 'P2002' });
+      await t.prisma.image.create({ data: { ...dup, poolId: 'pool-gpu-b', architecture: 'X86_64', accelerator: 'GPU' } });
     });
 
     it('deleting an image while a switch to it is requested: never both', async () => {

@@ -154,7 +154,8 @@ export class ImagesService {
           tx.operation.findMany({ where: { status: ACTIVE_OPS, params: { path: ['imageId'], equals: id } }, select: { id: true, type: true }, take: 20 }),
         ]);
         if (servers.length || operations.length) {
-          throw new DomainError('IMAGE_IN_USE', `Image ${id} is in use${servers.length ? ` by server(s) ${servers.map((s) => s.id).join(', ')}` : ''}${operations.length ? `${servers.length ? ' and' : ''} by ${operations.length} pending or running operation(s)` : ''}; it cannot be deleted`, {
+          const users = [servers.length ? `server(s) ${servers.map((s) => s.id).join(', ')}` : '', operations.length ? `${operations.length} pending or running operation(s)` : ''];
+          throw new DomainError('IMAGE_IN_USE', `Image ${id} is in use by ${users.filter(Boolean).join(' and ')}; it cannot be deleted`, {
             serverIds: servers.map((s) => s.id),
             operationIds: operations.map((o) => o.id),
           });
