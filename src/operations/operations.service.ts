@@ -107,6 +107,8 @@ export class OperationsService {
         await this.audit.append(tx, [...rows, ...extra]);
       });
     } catch (e) {
+      // A precondition re-checked under lock in onAccept (image still AVAILABLE, name still free).
+      if (e instanceof DomainError) return this.reject(ctx, req, server, e);
       if (e instanceof CasLost || isUniqueViolation(e)) {
         const again = await this.replay(ctx.principal, req.idempotencyKey, requestHash);
         if (again) return again;
