@@ -160,6 +160,16 @@ describe('JWT bearer tokens', () => {
     expect(r.status).toBe(403);
   });
 
+  it('an admin token limited to no pool cannot mint an unrestricted API key', async () => {
+    const token = await signRs(keyA, claims({ role: 'admin', pools: [] }));
+    const r = await t.http.post('/v1/api-keys').set(bearer(token)).send({ name: 'escalate', role: 'admin' });
+    expect(r.status).toBe(400);
+    expect(r.body.error.details.fields[0].field).toBe('poolIds');
+    const scoped = await signRs(keyA, claims({ role: 'admin', pools: ['pool-gpu-b'] }));
+    const ok = await t.http.post('/v1/api-keys').set(bearer(scoped)).send({ name: 'by-portal-admin', role: 'viewer' }).expect(201);
+    expect(ok.body).toMatchObject({ poolIds: ['pool-gpu-b'], createdBy: 'user-1' });
+  });
+
   it('API keys still work alongside JWTs', async () => {
     await get(ADMIN_KEY).expect(200);
     await get('lsk_not-a-real-key-at-all-000000').expect(401);

@@ -69,6 +69,8 @@ export class ApiKeysService {
   async issue(ctx: RequestContext, input: { name: string; role: Role; poolIds?: string[]; expiresAt?: string }): Promise<ApiKeyView & { secret: string }> {
     const p = ctx.principal;
     const poolIds = input.poolIds ?? p.poolIds ?? [];
+    // Stored [] means every pool: a caller limited to no pool at all must not mint one.
+    if (p.poolIds !== null && poolIds.length === 0) throw badField('poolIds', 'a pool-scoped caller can only create keys within its own pools');
     if (poolIds.length) {
       const found = await this.prisma.pool.findMany({ where: { id: { in: poolIds } }, select: { id: true } });
       // Pools outside the caller's scope do not exist for it (same message as truly unknown ones).
