@@ -78,7 +78,6 @@ export class AuthGuard implements CanActivate {
       const principal = await this.apiKeys.authenticate(token);
       return principal ? { principal } : { refused: 'UNAUTHENTICATED', reason: 'unknown, expired or revoked API key' };
     }
-    if (!this.jwt.enabled) return { refused: 'UNAUTHENTICATED', reason: 'not an API key, and bearer JWTs are not enabled' };
     return this.jwt.verify(token);
   }
 }

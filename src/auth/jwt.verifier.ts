@@ -64,7 +64,7 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<Authentication> {
     const cfg = this.config;
-    if (!cfg || !this.getKey) return { refused: 'UNAUTHENTICATED', reason: 'bearer JWTs are not enabled' };
+    if (!cfg || !this.getKey) return { refused: 'UNAUTHENTICATED', reason: 'not an API key, and bearer JWTs are not enabled' };
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.getKey, {
