@@ -58,10 +58,6 @@ export class JwtVerifier {
     };
   }
 
-  get enabled(): boolean {
-    return this.config !== null;
-  }
-
   async verify(token: string): Promise<Authentication> {
     const cfg = this.config;
     if (!cfg || !this.getKey) return { refused: 'UNAUTHENTICATED', reason: 'not an API key, and bearer JWTs are not enabled' };
