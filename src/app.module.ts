@@ -11,6 +11,7 @@ import { ImagesModule } from './images/images.module';
 import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OperationsModule } from './operations/operations.module';
+import { OsModule } from './os/os.module';
 import { PoolsModule } from './pools/pools.module';
 import { ProvidersModule } from './providers/providers.module';
 import { SeedModule } from './seed/seed.module';
@@ -35,6 +36,7 @@ export class AppModule implements NestModule {
         SyncModule,
         PoolsModule,
         ImagesModule,
+        OsModule,
         HealthModule,
         SeedModule,
         GraphqlApiModule,

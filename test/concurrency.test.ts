@@ -61,6 +61,16 @@ describe('concurrency and idempotency', () => {
     await settled(t, rs[0].body.id);
   });
 
+  it('an expired key is forgotten: the request is treated as new', async () => {
+    const key = 'expired-key-001';
+    const first = await t.http.post('/v1/servers/srv-006/stop').set(auth()).set('Idempotency-Key', key).send({}).expect(202);
+    await settled(t, first.body.id);
+    await t.prisma.idempotencyRecord.updateMany({ where: { key }, data: { createdAt: new Date(Date.now() - 25 * 3_600_000) } });
+    const again = await t.http.post('/v1/servers/srv-006/stop').set(auth()).set('Idempotency-Key', key).send({});
+    expect(again.status).toBe(409); // a fresh stop of a STOPPED server, not a replay
+    expect(again.body.error.code).toBe('INVALID_STATE');
+  });
+
   it('same key with a different body is 422; keys are scoped to the principal', async () => {
     const key = 'mismatch-key-01';
     await t.http.post('/v1/servers/srv-005/stop').set(auth()).set('Idempotency-Key', key).send({ force: false }).expect(202);

@@ -35,7 +35,7 @@ describe('GraphQL subscriptions (graphql-ws, across replicas)', () => {
     const c = client(t.admin);
     const before = t.app.get(ChangeFeed).subscribers;
     const status = collect(c, `subscription { serverStatusChanged(poolId: "pool-ascend-a") { serverId poolId status previousStatus task server { id status name } } }`);
-    const ops = collect(c, `subscription($id: String) { operationUpdated(serverId: $id) { operationId serverId status type operation { id status } } }`, { id: 'srv-001' });
+    const ops = collect(c, `subscription($id: ID) { operationUpdated(serverId: $id) { operationId serverId status type operation { id status } } }`, { id: 'srv-001' });
     await subscribed(before + 2);
 
     const r = await onB('/v1/servers/srv-001/stop');

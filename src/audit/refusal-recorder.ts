@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { actorOf, canSeePool, Principal } from '../auth/principal';
+import { Actor, actorOf, canSeePool, Principal } from '../auth/principal';
 import { PrismaService } from '../database/prisma.service';
 import { AuditOutcome, AuditWriter } from './audit.writer';
 import type { AuditedActionMeta } from './audited-action.decorator';
@@ -8,6 +8,8 @@ export interface RefusalContext {
   meta: AuditedActionMeta | undefined;
   resourceId: string | undefined;
   principal: Principal | undefined;
+  /** Who was refused when there is no principal (a genuine token holding no role here). */
+  actor?: Actor;
   requestId?: string;
   sourceIp?: string;
   userAgent?: string;
@@ -48,7 +50,7 @@ export class RefusalRecorder {
       type: outcome === 'DENIED' ? 'AUTH' : 'ACTION',
       action: ctx.meta?.action ?? ctx.attempted,
       outcome,
-      actor: ctx.principal ? actorOf(ctx.principal) : { type: 'ANONYMOUS', id: 'anonymous', name: 'unauthenticated caller' },
+      actor: ctx.principal ? actorOf(ctx.principal) : ctx.actor ?? { type: 'ANONYMOUS', id: 'anonymous', name: 'unauthenticated caller' },
       resource,
       poolId,
       requestId: ctx.requestId,

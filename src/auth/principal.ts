@@ -20,4 +20,14 @@ export const systemPrincipal = (id: string, name = id): Principal => ({
 /** True when the principal may see resources of this pool. */
 export const canSeePool = (p: Principal, poolId: string): boolean => p.poolIds === null || p.poolIds.includes(poolId);
 
-export const actorOf = (p: Principal) => ({ type: p.type, id: p.id, name: p.name });
+export const actorOf = (p: Principal): Actor => ({ type: p.type, id: p.id, name: p.name });
+
+export interface Actor {
+  type: string;
+  id: string;
+  name: string;
+}
+
+/** What authenticating a request yields: a principal, or why it is refused
+ *  (401, or 403 for a genuine identity that holds no role here) and by whom if known. */
+export type Authentication = { principal: Principal } | { refused: 'UNAUTHENTICATED' | 'FORBIDDEN'; reason: string; actor?: Actor };

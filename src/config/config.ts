@@ -25,7 +25,26 @@ export interface AppConfig {
   graphql: { introspection: boolean; playground: boolean; maxDepth: number; maxComplexity: number };
   instanceId: string;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** Bearer JWTs of portal users; null when neither JWT_SECRET nor JWT_JWKS_URL is set. */
+  jwt: JwtConfig | null;
 }
+
+export interface JwtConfig {
+  secret: string | undefined;
+  jwksUrl: URL | undefined;
+  jwksCooldownMs: number;
+  jwksTimeoutMs: number;
+  issuer: string;
+  audience: string[];
+  algorithms: JwtAlgorithm[];
+  roleClaim: string;
+  poolsClaim: string;
+  clockToleranceSec: number;
+}
+
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export type JwtAlgorithm = (typeof HMAC_ALGORITHMS)[number] | (typeof ASYMMETRIC_ALGORITHMS)[number];
 
 export class ConfigError extends Error {}
 
@@ -56,6 +75,61 @@ function oneOf<T extends string>(env: Env, name: string, def: T, allowed: readon
   return raw as T;
 }
 
+const list = (raw: string | undefined): string[] => (raw ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+function jwtConfig(env: Env, nodeEnv: AppConfig['env']): JwtConfig | null {
+  const secret = env.JWT_SECRET || undefined;
+  const rawJwks = env.JWT_JWKS_URL || undefined;
+  if (!secret && !rawJwks) {
+    const stray = ['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_ALGORITHMS'].find((n) => env[n]);
+    if (stray) throw new ConfigError(`${stray} is set but neither JWT_SECRET nor JWT_JWKS_URL is`);
+    return null;
+  }
+  // HS256 needs a key at least as long as its output (RFC 7518 §3.2).
+  if (secret !== undefined && Buffer.byteLength(secret) < 32) throw new ConfigError('JWT_SECRET must be at least 32 bytes');
+  let jwksUrl: URL | undefined;
+  if (rawJwks) {
+    try {
+      jwksUrl = new URL(rawJwks);
+    } catch {
+      throw new ConfigError(`JWT_JWKS_URL must be a URL, got "${rawJwks}"`);
+    }
+    if (!['https:', 'http:'].includes(jwksUrl.protocol)) throw new ConfigError('JWT_JWKS_URL must be an http(s) URL');
+    const local = ['localhost', '127.0.0.1', '[::1]'].includes(jwksUrl.hostname);
+    if (nodeEnv === 'production' && jwksUrl.protocol !== 'https:' && !local) throw new ConfigError('JWT_JWKS_URL must use https in production');
+  }
+  const issuer = env.JWT_ISSUER?.trim();
+  if (!issuer) throw new ConfigError('JWT_ISSUER is required when JWT_SECRET or JWT_JWKS_URL is set');
+  const audience = list(env.JWT_AUDIENCE);
+  if (audience.length === 0) throw new ConfigError('JWT_AUDIENCE is required when JWT_SECRET or JWT_JWKS_URL is set');
+  const algorithms = list(env.JWT_ALGORITHMS);
+  if (algorithms.length === 0) {
+    if (secret) algorithms.push('HS256');
+    if (jwksUrl) algorithms.push('RS256', 'ES256');
+  }
+  for (const alg of algorithms) {
+    if (alg.toLowerCase() === 'none') throw new ConfigError('JWT_ALGORITHMS must not contain "none"');
+    const hmac = (HMAC_ALGORITHMS as readonly string[]).includes(alg);
+    if (!hmac && !(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw new ConfigError(`JWT_ALGORITHMS: unknown algorithm "${alg}" (allowed: ${[...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS].join(', ')})`);
+    }
+    if (hmac && !secret) throw new ConfigError(`JWT_ALGORITHMS has ${alg} but JWT_SECRET is not set`);
+    if (!hmac && !jwksUrl) throw new ConfigError(`JWT_ALGORITHMS has ${alg} but JWT_JWKS_URL is not set`);
+  }
+  return {
+    secret,
+    jwksUrl,
+    jwksCooldownMs: int(env, 'JWT_JWKS_COOLDOWN_MS', 30_000, 0, 86_400_000),
+    jwksTimeoutMs: int(env, 'JWT_JWKS_TIMEOUT_MS', 5_000, 100, 60_000),
+    issuer,
+    audience,
+    algorithms: algorithms as JwtAlgorithm[],
+    roleClaim: env.JWT_ROLE_CLAIM?.trim() || 'role',
+    poolsClaim: env.JWT_POOLS_CLAIM?.trim() || 'pools',
+    clockToleranceSec: int(env, 'JWT_CLOCK_TOLERANCE_SEC', 30, 0, 300),
+  };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -65,6 +139,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (adminApiKey !== undefined && adminApiKey.length < 16) {
     throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
   }
+  // The guard tells API keys from JWTs by this prefix.
+  if (adminApiKey !== undefined && !adminApiKey.startsWith('lsk_')) throw new ConfigError('ADMIN_API_KEY must start with lsk_');
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
   const transitionMs = int(env, 'SIMULATOR_TRANSITION_MS', 3000, 0, 3_600_000);
   return {
@@ -108,6 +184,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     instanceId: env.INSTANCE_ID || `${require('node:os').hostname()}-${process.pid}`,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const),
+    jwt: jwtConfig(env, nodeEnv),
   };
 }
 

@@ -1,7 +1,11 @@
-import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Query, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { IsIn, IsOptional } from 'class-validator';
 import { RequirePermission } from '../auth/decorators';
+import { AuditedAction } from '../audit/audited-action.decorator';
+import { ifMatchVersion, setEtag } from '../common/etag';
 import { contextOf, ContextualRequest } from '../common/request-context';
+import { UpdateImageDto } from './dto/image.dto';
 import { ImagesService } from './images.service';
 
 export class ListImagesQuery {
@@ -23,7 +27,22 @@ export class ImagesController {
 
   @Get(':id')
   @RequirePermission('images:read')
-  get(@Req() req: ContextualRequest, @Param('id') id: string) {
-    return this.images.get(contextOf(req).principal, id);
+  async get(@Req() req: ContextualRequest, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+    return setEtag(res, await this.images.get(contextOf(req).principal, id));
+  }
+
+  @Patch(':id')
+  @RequirePermission('images:write')
+  @AuditedAction('image.update', 'image')
+  async update(@Req() req: ContextualRequest, @Param('id') id: string, @Body() body: UpdateImageDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response) {
+    return setEtag(res, await this.images.update(contextOf(req), id, body, ifMatchVersion(ifMatch)));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequirePermission('images:write')
+  @AuditedAction('image.delete', 'image')
+  async remove(@Req() req: ContextualRequest, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined): Promise<void> {
+    await this.images.remove(contextOf(req), id, ifMatchVersion(ifMatch));
   }
 }

@@ -1,17 +1,32 @@
 import { Injectable } from '@nestjs/common';
-import type { OperationType } from '../generated/prisma/client';
+import type { OperationType, Server } from '../generated/prisma/client';
+import type { AuditInput } from '../audit/audit.writer';
+import type { Tx } from '../database/prisma.service';
 import type { OperationRun } from './operation.run';
 
 /** Runs one operation to its end: either run.succeed(...) or throws. */
 export type OperationExecutor = (run: OperationRun) => Promise<void>;
 
+/**
+ * Extra writes when an operation of this type ends FAILED, in the same
+ * transaction (e.g. marking a CREATING image FAILED). Runs for every failure,
+ * including WORKER_LOST, which never reaches the executor.
+ */
+export type FailureHook = (tx: Tx, run: OperationRun, error: { code: string; message: string }, server: Server) => Promise<AuditInput[] | void>;
+
 /** Each domain module registers the executors of its operation types here. */
 @Injectable()
 export class ExecutorRegistry {
   private readonly executors = new Map<OperationType, OperationExecutor>();
+  private readonly failureHooks = new Map<OperationType, FailureHook>();
 
-  register(type: OperationType, executor: OperationExecutor): void {
+  register(type: OperationType, executor: OperationExecutor, opts: { onFail?: FailureHook } = {}): void {
     this.executors.set(type, executor);
+    if (opts.onFail) this.failureHooks.set(type, opts.onFail);
+  }
+
+  onFail(type: OperationType): FailureHook | undefined {
+    return this.failureHooks.get(type);
   }
 
   get(type: OperationType): OperationExecutor | undefined {

@@ -22,3 +22,8 @@ export class OperationsArgs {
 export class OperationIdArgs {
   @Field(() => ID) @IsString() @MaxLength(128) id: string;
 }
+
+@ArgsType()
+export class OperationUpdatedArgs {
+  @Field(() => ID, { nullable: true, description: 'Only this server (default: every server you may see).' }) @IsOptional() @IsString() @MaxLength(128) serverId?: string;
+}

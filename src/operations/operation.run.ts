@@ -172,7 +172,7 @@ export class OperationRun {
   }
 
   /** Ends the operation SUCCEEDED, with the server's final state, atomically. */
-  async succeed(final: { status?: ServerStatus; reason: string; data?: Prisma.ServerUpdateManyMutationInput; extra?: (tx: Tx, server: Server) => Promise<AuditInput[] | void> }): Promise<void> {
+  async succeed(final: { status?: ServerStatus; reason: string; data?: Prisma.ServerUpdateManyMutationInput; details?: Record<string, unknown>; extra?: (tx: Tx, server: Server) => Promise<AuditInput[] | void> }): Promise<void> {
     await this.d.prisma.$transaction(async (tx) => {
       await this.holdLease(tx);
       const server = await tx.server.findUniqueOrThrow({ where: { id: this.op.serverId } });
@@ -184,7 +184,7 @@ export class OperationRun {
       const extra = (await final.extra?.(tx, updated)) ?? [];
       const rows: AuditInput[] = [];
       if (server.status !== to) rows.push(this.transitionAudit(server, to, final.reason));
-      rows.push({ ...this.transitionAudit(server, to, final.reason), type: 'ACTION', outcome: 'SUCCEEDED', fromStatus: null, toStatus: null });
+      rows.push({ ...this.transitionAudit(server, to, final.reason), type: 'ACTION', outcome: 'SUCCEEDED', fromStatus: null, toStatus: null, details: final.details ?? null });
       await this.d.audit.append(tx, [...rows, ...extra]);
     });
   }

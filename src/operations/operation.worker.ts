@@ -142,7 +142,8 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
       const message = e instanceof OperationFailure ? e.message : 'Internal error while executing the operation';
       if (!(e instanceof OperationFailure)) this.logger.error(`operation ${op.id} crashed: ${(e as Error).stack}`);
       try {
-        await run.fail(code, message);
+        const onFail = this.registry.onFail(op.type);
+        await run.fail(code, message, { extra: onFail && ((tx, server) => onFail(tx, run, { code, message }, server)) });
       } catch (f) {
         if (!(f instanceof LeaseLost)) this.logger.error(`could not fail operation ${op.id}: ${(f as Error).message}`);
       }

@@ -9,7 +9,7 @@ import { toConnection } from '../graphql/connection';
 import { GqlRequest, Loaders } from '../graphql/context';
 import type { RequestLoaders } from '../graphql/loaders';
 import { ServerModel } from '../servers/server.model';
-import { OperationIdArgs, OperationsArgs } from './operation.args';
+import { OperationIdArgs, OperationsArgs, OperationUpdatedArgs } from './operation.args';
 import { OperationConnection, OperationModel, OperationUpdate } from './operation.model';
 import type { OperationView } from './operation.view';
 import { OperationsService } from './operations.service';
@@ -45,8 +45,8 @@ export class OperationsResolver {
     description: 'Committed operation status changes (PENDING, RUNNING, SUCCEEDED, FAILED), from every replica; only servers in your pools.',
   })
   @RequirePermission('operations:read')
-  operationUpdated(@GqlRequest() ctx: RequestContext, @Args('serverId', { type: () => String, nullable: true }) serverId?: string) {
-    return this.feed.subscribe(OPERATION_CHANNEL, (e) => canSeePool(ctx.principal, e.poolId) && (!serverId || e.serverId === serverId));
+  operationUpdated(@GqlRequest() ctx: RequestContext, @Args() a: OperationUpdatedArgs) {
+    return this.feed.subscribe(OPERATION_CHANNEL, (e) => canSeePool(ctx.principal, e.poolId) && (!a.serverId || e.serverId === a.serverId));
   }
 }
 

@@ -4,6 +4,7 @@ import type { Operation, OperationType, Prisma, Server } from '../generated/pris
 import { actorOf, canSeePool, Principal } from '../auth/principal';
 import { AuditInput, AuditWriter } from '../audit/audit.writer';
 import { canonicalJson } from '../audit/audit.hash';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { DomainError, notFound } from '../common/errors';
 import { newId } from '../common/ids';
 import { decodeCursor, encodeCursor, Page } from '../common/pagination';
@@ -42,6 +43,7 @@ export class OperationsService {
     private readonly audit: AuditWriter,
     private readonly servers: ServersService,
     @Inject(forwardRef(() => OperationWorker)) private readonly worker: OperationWorker,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -107,6 +109,8 @@ export class OperationsService {
         await this.audit.append(tx, [...rows, ...extra]);
       });
     } catch (e) {
+      // A precondition re-checked under lock in onAccept (image still AVAILABLE, name still free).
+      if (e instanceof DomainError) return this.reject(ctx, req, server, e);
       if (e instanceof CasLost || isUniqueViolation(e)) {
         const again = await this.replay(ctx.principal, req.idempotencyKey, requestHash);
         if (again) return again;
@@ -124,6 +128,11 @@ export class OperationsService {
     if (!key) return undefined;
     const rec = await this.prisma.idempotencyRecord.findUnique({ where: { principalId_key: { principalId: p.id, key } } });
     if (!rec) return undefined;
+    if (Date.now() - rec.createdAt.getTime() > this.config.idempotencyTtlHours * 3_600_000) {
+      // Expired: forget it, and treat the request as new.
+      await this.prisma.idempotencyRecord.deleteMany({ where: { principalId: p.id, key, createdAt: rec.createdAt } });
+      return undefined;
+    }
     if (rec.requestHash !== requestHash) {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request', { idempotencyKey: key });
     }

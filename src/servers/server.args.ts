@@ -64,3 +64,8 @@ export class RenameServerArgs extends ServerIdArgs {
 export class RecentOperationsArgs {
   @Field(() => Int, { defaultValue: 5, description: 'Newest first, 1-20.' }) @IsInt() @Min(1) @Max(20) limit: number = 5;
 }
+
+@ArgsType()
+export class ServerStatusChangedArgs {
+  @Field(() => ID, { nullable: true, description: 'Only this pool (default: every pool you may see).' }) @IsOptional() @IsString() @MaxLength(128) poolId?: string;
+}

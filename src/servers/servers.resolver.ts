@@ -14,7 +14,7 @@ import { FaultModel } from '../maintenance/fault.model';
 import { OperationModel } from '../operations/operation.model';
 import { PoolModel } from '../pools/pool.model';
 import { ServerActionsService } from './server-actions.service';
-import { RecentOperationsArgs, RenameServerArgs, RestartServerArgs, ServerActionArgs, ServerIdArgs, ServersArgs, StopServerArgs } from './server.args';
+import { RecentOperationsArgs, ServerStatusChangedArgs, RenameServerArgs, RestartServerArgs, ServerActionArgs, ServerIdArgs, ServersArgs, StopServerArgs } from './server.args';
 import { ServerConnection, ServerModel, ServerStatusChange } from './server.model';
 import type { ServerView } from './server.view';
 import { ServersService } from './servers.service';
@@ -111,8 +111,8 @@ export class ServersResolver {
     description: 'Committed status/task changes, from every replica; only servers in your pools.',
   })
   @RequirePermission('servers:read')
-  serverStatusChanged(@GqlRequest() ctx: RequestContext, @Args('poolId', { type: () => String, nullable: true }) poolId?: string) {
-    return this.feed.subscribe(SERVER_CHANNEL, (e) => canSeePool(ctx.principal, e.poolId) && (!poolId || e.poolId === poolId));
+  serverStatusChanged(@GqlRequest() ctx: RequestContext, @Args() a: ServerStatusChangedArgs) {
+    return this.feed.subscribe(SERVER_CHANNEL, (e) => canSeePool(ctx.principal, e.poolId) && (!a.poolId || e.poolId === a.poolId));
   }
 }
 

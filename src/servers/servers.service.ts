@@ -81,9 +81,11 @@ export class ServersService {
     return s;
   }
 
+  /** One query: the server with its image name, then the pool-scope check. */
   async get(p: Principal, id: string): Promise<ServerView> {
-    await this.findVisible(p, id);
-    return this.view(id);
+    const s = await this.prisma.server.findUnique({ where: { id }, include: { image: { select: { id: true, name: true } } } });
+    if (!s || !canSeePool(p, s.poolId)) throw notFound('Server', id);
+    return toServerView(s);
   }
 
   async view(id: string): Promise<ServerView> {
