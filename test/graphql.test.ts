@@ -146,6 +146,8 @@ describe('GraphQL API (HTTP)', () => {
       { name: 'start', from: 'STOPPED', path: 'start', body: {}, mutation: 'startServer(id: $id)' },
       { name: 'restart', from: 'RUNNING', path: 'restart', body: { type: 'HARD' }, mutation: 'restartServer(id: $id, type: HARD)' },
       { name: 'sync', from: 'RUNNING', path: 'sync', body: {}, mutation: 'syncServer(id: $id)' },
+      { name: 'switch-os', from: 'STOPPED', path: 'switch-os', body: { imageId: 'img-euleros-2.12-arm-ascend', confirmDataLoss: true }, mutation: 'switchOs(id: $id, imageId: "img-euleros-2.12-arm-ascend", confirmDataLoss: true)' },
+      { name: 'reset-os', from: 'STOPPED', path: 'reset-os', body: { confirmDataLoss: true }, mutation: 'resetOs(id: $id, confirmDataLoss: true)' },
     ];
     for (const c of cases) {
       it(`${c.name}: same operation, state change and audit rows as POST /v1/servers/{id}/${c.path}`, async () => {
@@ -161,6 +163,40 @@ describe('GraphQL API (HTTP)', () => {
         expect(await auditOf(op.id)).toEqual(await auditOf(r.body.id));
       });
     }
+
+    it('createImage, updateImage, deleteImage: same operations, images and audit rows as REST', async () => {
+      const [viaRest, viaGql] = await serversIn('STOPPED', 2);
+      const r = await t.http.post(`/v1/servers/${viaRest}/images`).set(bearer(t.admin)).send({ name: 'captured-R', description: 'd' }).expect(202);
+      const g = await gql(t.app, t.admin, `mutation($id: ID!) { createImage(id: $id, name: "captured-G", description: "d") { id type params } }`, { id: viaGql });
+      expect(g.body.errors).toBeUndefined();
+      const [a, b] = await Promise.all([settled(t, r.body.id), settled(t, g.body.data!.createImage.id)]);
+      expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+      // Names, servers and new image ids differ by construction; everything else must match.
+      const rename = (rows: unknown[], from: string) =>
+        JSON.parse(JSON.stringify(rows).split(from).join('X').split(viaRest).join('S').split(viaGql).join('S').replace(/img-[0-9a-f-]{36}/g, 'IMG'));
+      expect(rename(await auditOf(b.id), 'captured-G')).toEqual(rename(await auditOf(a.id), 'captured-R'));
+      const images = await gql(t.app, t.admin, `{ images(type: CUSTOM) { id name status sourceServerId version } }`);
+      const mine = images.body.data!.images.find((i: any) => i.name === 'captured-G');
+      expect(mine).toMatchObject({ status: 'AVAILABLE', sourceServerId: viaGql });
+      const u = await gql(t.app, t.admin, `mutation($id: ID!, $v: Int) { updateImage(id: $id, name: "captured-G2", expectedVersion: $v) { name version } }`, { id: mine.id, v: mine.version });
+      expect(u.body.data!.updateImage).toEqual({ name: 'captured-G2', version: mine.version + 1 });
+      const d = await gql(t.app, t.admin, `mutation($id: ID!) { deleteImage(id: $id) }`, { id: mine.id });
+      expect(d.body.data!.deleteImage).toBe(mine.id);
+      await t.http.get(`/v1/images/${mine.id}`).set(bearer(t.admin)).expect(404);
+      const rows = (await rest(`/v1/audit-events?resourceId=${mine.id}&limit=50`, auditor)).items.map((e: any) => `${e.action}:${e.outcome}`);
+      expect(rows).toEqual(expect.arrayContaining(['image.update:SUCCEEDED', 'image.delete:SUCCEEDED']));
+      const publicImage = await gql(t.app, t.admin, `mutation { deleteImage(id: "img-euleros-2.10-arm-ascend") }`);
+      expect(codes(publicImage.body)).toEqual(['PUBLIC_IMAGE_READ_ONLY']);
+    });
+
+    it('OS actions refuse without confirmDataLoss (DATA_LOSS_NOT_CONFIRMED) and are admin-only', async () => {
+      const [id] = await serversIn('STOPPED', 1);
+      const viaRest = await t.http.post(`/v1/servers/${id}/reset-os`).set(bearer(t.admin)).send({}).expect(400);
+      const g = await gql(t.app, t.admin, `mutation { resetOs(id: "${id}") { id } }`);
+      expect(g.body.errors![0]).toMatchObject({ message: viaRest.body.error.message, extensions: { code: 'DATA_LOSS_NOT_CONFIRMED', details: viaRest.body.error.details } });
+      const op = await gql(t.app, await t.key('operator'), `mutation { switchOs(id: "${id}", imageId: "img-euleros-2.12-arm-ascend", confirmDataLoss: true) { id } }`);
+      expect(codes(op.body)).toEqual(['FORBIDDEN']);
+    });
 
     it('rename: same result and audit row as PATCH /v1/servers/{id}', async () => {
       const [viaRest, viaGql] = await serversIn('STOPPED', 2);

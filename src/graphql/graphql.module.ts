@@ -12,6 +12,8 @@ import { ChangeFeed } from '../events/change-feed';
 import { ImagesModule } from '../images/images.module';
 import { ImagesResolver } from '../images/images.resolver';
 import { OperationsResolver, OperationUpdateResolver } from '../operations/operations.resolver';
+import { OsModule } from '../os/os.module';
+import { OsResolver } from '../os/os.resolver';
 import { PoolsModule } from '../pools/pools.module';
 import { PoolsResolver } from '../pools/pools.resolver';
 import { ServersResolver, ServerStatusChangeResolver } from '../servers/servers.resolver';
@@ -30,12 +32,13 @@ export const GRAPHQL_RESOLVERS = [
   PoolsResolver,
   ImagesResolver,
   AuditResolver,
+  OsResolver,
 ];
 
 @Module({
-  imports: [PoolsModule, ImagesModule],
+  imports: [PoolsModule, ImagesModule, OsModule],
   providers: [GraphqlLoaderServices, ChangeFeed],
-  exports: [GraphqlLoaderServices, ChangeFeed, PoolsModule, ImagesModule],
+  exports: [GraphqlLoaderServices, ChangeFeed, PoolsModule, ImagesModule, OsModule],
 })
 export class GraphqlSupportModule {}
 
