@@ -192,7 +192,7 @@ export class MaintenanceService {
   /** An admin authorizes the repair; the REPAIR operation waits for `notBefore`. */
   async authorize(ctx: RequestContext, id: string, note: string, notBefore?: Date): Promise<MaintenanceEventView> {
     const event = await this.findVisible(ctx.principal, id);
-    this.check(event, 'authorize');
+    await this.check(ctx, event, 'authorize');
     const when = notBefore && notBefore.getTime() > Date.now() ? notBefore : new Date();
     const actor = actorOf(ctx.principal);
     await this.prisma.$transaction(async (tx) => {
@@ -225,7 +225,7 @@ export class MaintenanceService {
   /** An admin declines the repair: the event ends, its faults stay open, the server stays as it is. */
   async reject(ctx: RequestContext, id: string, note: string): Promise<MaintenanceEventView> {
     const event = await this.findVisible(ctx.principal, id);
-    this.check(event, 'reject');
+    await this.check(ctx, event, 'reject');
     await this.prisma.$transaction(async (tx) => {
       await this.cas(tx, event, 'reject', { authorizedById: ctx.principal.id, authorizedAt: new Date(), decisionNote: note });
       const server = await tx.server.findUniqueOrThrow({ where: { id: event.serverId } });
@@ -241,7 +241,7 @@ export class MaintenanceService {
    */
   async complete(ctx: RequestContext, id: string, note: string): Promise<MaintenanceEventView> {
     const event = await this.findVisible(ctx.principal, id);
-    this.check(event, 'complete');
+    await this.check(ctx, event, 'complete');
     const actor = actorOf(ctx.principal);
     const meta = this.meta(ctx);
     await this.prisma.$transaction(async (tx) => {
@@ -301,9 +301,13 @@ export class MaintenanceService {
 
   // ---- helpers ----
 
-  private check(event: MaintenanceEvent, action: MaintenanceAction): void {
+  /** Refuses an action the event's status does not allow, with its audit row. */
+  private async check(ctx: RequestContext, event: MaintenanceEvent, action: MaintenanceAction): Promise<void> {
     const d = decideMaintenance(action, event.status);
-    if (!d.ok) throw this.invalid(event, d.reason);
+    if (d.ok) return;
+    const err = this.invalid(event, d.reason);
+    await this.audit.appendNow({ ...this.meta(ctx), type: 'MAINTENANCE', action: `maintenance.${action}`, outcome: 'REJECTED', actor: actorOf(ctx.principal), resource: { type: 'maintenance-event', id: event.id }, poolId: event.poolId, fromStatus: event.status, reason: `${err.code}: ${err.message}` });
+    throw err;
   }
 
   private invalid(event: MaintenanceEvent, reason: string): DomainError {
