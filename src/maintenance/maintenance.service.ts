@@ -247,7 +247,8 @@ export class MaintenanceService {
     await this.prisma.$transaction(async (tx) => {
       // The worker's lock order: operation rows, then the server.
       await tx.$queryRaw`SELECT id FROM operations WHERE "serverId" = ${event.serverId} AND type = 'REPAIR' AND status IN ('PENDING', 'RUNNING') ORDER BY id FOR UPDATE`;
-      const server = await this.lockForFault(tx, event.serverId, 'MINOR');
+      await tx.$queryRaw`SELECT id FROM servers WHERE id = ${event.serverId} FOR UPDATE`;
+      const server = await tx.server.findUniqueOrThrow({ where: { id: event.serverId } });
       const op = await tx.operation.findFirst({ where: { serverId: event.serverId, type: 'REPAIR', status: { in: ['PENDING', 'RUNNING'] } } });
       const restored = await this.servers.casUpdate(tx, server, { status: 'STOPPED', task: null, statusReason: null });
       if (!restored) throw new DomainError('CONFLICT', `Server ${server.id} changed concurrently; retry`);
