@@ -10,7 +10,7 @@ export interface AppConfig {
   embeddedPgPort: number;
   adminApiKey: string | undefined;
   provider: 'simulator';
-  simulator: { transitionMs: number; fleetSize: number; seed: boolean };
+  simulator: { transitionMs: number; fleetSize: number; seed: boolean; repairDurationMs: number };
   worker: {
     enabled: boolean;
     pollMs: number;
@@ -154,6 +154,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       transitionMs,
       fleetSize: int(env, 'SIMULATOR_FLEET_SIZE', 8, 0, 100_000),
       seed: bool(env, 'SIMULATOR_SEED', true),
+      repairDurationMs: int(env, 'REPAIR_DURATION_MS', 30_000, 0, 86_400_000),
     },
     worker: {
       enabled: bool(env, 'WORKER_ENABLED', true),

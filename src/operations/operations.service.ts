@@ -12,6 +12,7 @@ import type { RequestContext } from '../common/request-context';
 import { PrismaService, Tx } from '../database/prisma.service';
 import { decide, ServerAction } from '../servers/server.state-machine';
 import { ServersService } from '../servers/servers.service';
+import { standbyRefusal } from '../standby/standby.policy';
 import { OperationWorker } from './operation.worker';
 import { toOperationView, OperationView } from './operation.view';
 
@@ -58,6 +59,8 @@ export class OperationsService {
     if (replay) return replay;
 
     const server = await this.servers.findVisible(ctx.principal, req.serverId);
+    const standby = standbyRefusal(ctx.principal, server, req.action);
+    if (standby) return this.reject(ctx, req, server, standby);
     const decision = decide(req.action, server);
     if (!decision.ok) return this.reject(ctx, req, server, this.servers.invalidState(server, req.action));
     if (req.precheck) {

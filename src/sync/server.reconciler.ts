@@ -56,6 +56,10 @@ export class ServerReconciler {
     if (await this.busy(server, opts.operationId)) {
       return { outcome: 'SKIPPED', reason: `operation or task ${server.task ?? ''} in progress`.trim() };
     }
+    // A server held in ERROR by a critical fault stays there until repaired, whatever its power (as Ironic skips nodes in maintenance).
+    if (server.status === 'ERROR' && (await this.prisma.fault.count({ where: { serverId, severity: 'CRITICAL', resolvedAt: null } })) > 0) {
+      return { outcome: 'SKIPPED', reason: 'unresolved critical fault awaiting repair' };
+    }
     let power: PowerState;
     try {
       power = await this.readPower(serverId);
