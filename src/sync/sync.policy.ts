@@ -83,7 +83,7 @@ export function judge(s: SyncSubject, obs: Observation, t: SyncTuning): Verdict 
       const why = obs.ok ? `hardware still reports ${obs.power}` : `controller did not answer (${obs.error})`;
       change = { to: 'ERROR', clearTask: true, statusReason: `STUCK_${s.status}: ${why}`, reason: `${what}; ${why}` };
     }
-    const failures = obs.ok ? 0 : s.consecutiveFailures + 1;
+    const failures = obs.ok ? 0 : Math.min(s.consecutiveFailures + 1, t.unreachableThreshold + 1);
     // OBSERVE reports once per episode, then stays quiet (and writes nothing).
     if (observe) {
       const key = `STUCK:${s.status}`;
@@ -94,11 +94,12 @@ export function judge(s: SyncSubject, obs: Observation, t: SyncTuning): Verdict 
   }
 
   if (!obs.ok) {
-    const failures = s.consecutiveFailures + 1;
+    // Capped one past the threshold: a controller that stays silent costs no further writes.
+    const failures = Math.min(s.consecutiveFailures + 1, t.unreachableThreshold + 1);
     const pending = { pendingDrift: s.pendingDrift, pendingDriftCount: s.pendingDriftCount };
     if (failures < t.unreachableThreshold || s.status === 'ERROR') return { ...pending, consecutiveFailures: failures };
-    const report = `management controller failed ${failures} consecutive checks (${obs.error})`;
-    if (failures > t.unreachableThreshold && observe) return { ...pending, consecutiveFailures: failures, found: 'BMC_UNREACHABLE' };
+    const report = `management controller failed ${t.unreachableThreshold} or more consecutive checks (${obs.error})`;
+    if (failures > t.unreachableThreshold && observe) return { ...pending, consecutiveFailures: failures };
     return {
       ...pending,
       consecutiveFailures: failures,
