@@ -80,11 +80,13 @@ export class ServerReconciler {
   }
 
   /** One audited CAS transition by the sync actor; false if the server moved on. */
-  async apply(server: Server, to: ServerStatus, reason: string, opts: ReconcileOptions & { details?: Record<string, unknown>; statusReason?: string | null }): Promise<boolean> {
+  async apply(server: Server, to: ServerStatus, reason: string, opts: ReconcileOptions & { details?: Record<string, unknown>; statusReason?: string | null; clearTask?: boolean }): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       const updated = await this.servers.casUpdate(tx, server, {
         status: to,
         statusReason: opts.statusReason ?? (to === 'ERROR' ? reason : null),
+        // Only the poller clears a task, for a server stranded by a lost operation.
+        task: opts.clearTask ? null : undefined,
         data: { lastSyncedAt: new Date() },
       });
       if (!updated) return false;
