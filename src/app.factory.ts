@@ -22,7 +22,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     logger: LEVELS[config.logLevel],
     bodyParser: false,
   });
-  app.useBodyParser('json', { limit: '256kb', strict: true });
+  app.useBodyParser('json', { limit: `${config.bodyLimitKb}kb`, strict: true });
   app.set('trust proxy', false);
   app.disable('x-powered-by');
   app.useGlobalPipes(validationPipe);

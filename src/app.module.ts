@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { OperationsModule } from './operations/operations.module';
 import { PoolsModule } from './pools/pools.module';
 import { ProvidersModule } from './providers/providers.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { SeedModule } from './seed/seed.module';
 import { ServersModule } from './servers/servers.module';
 import { SyncModule } from './sync/sync.module';
@@ -26,6 +27,7 @@ export class AppModule implements NestModule {
         DatabaseModule,
         AuditModule,
         AuthModule,
+        RateLimitModule,
         ProvidersModule.forRoot(config),
         MetricsModule,
         ServersModule,
