@@ -1,5 +1,6 @@
-import { INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { ApiKeysService } from './auth/api-keys.service';
@@ -8,26 +9,18 @@ import { validationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 import { FleetSeeder } from './seed/fleet.seed';
 
-const LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  silent: [],
-  error: ['error', 'fatal'],
-  warn: ['error', 'fatal', 'warn'],
-  info: ['error', 'fatal', 'warn', 'log'],
-  debug: ['error', 'fatal', 'warn', 'log', 'debug', 'verbose'],
-};
-
 /** Builds the application (not yet listening). Shared by main.ts and the tests. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: LEVELS[config.logLevel],
+    bufferLogs: true,
     bodyParser: false,
   });
+  app.useLogger(app.get(PinoNestLogger));
   app.useBodyParser('json', { limit: `${config.bodyLimitKb}kb`, strict: true });
   app.set('trust proxy', false);
   app.disable('x-powered-by');
   app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.enableShutdownHooks();
   await app.init();
   await app.get(ApiKeysService).bootstrap();
   await app.get(FleetSeeder).seed();

@@ -1,7 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { createApp, bootLogger } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import { migrate } from './database/migrator';
+import { bootstrapLogger } from './logging/logger';
 
 async function main(): Promise<void> {
   let config;
@@ -14,6 +16,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // JSON lines from the first message on; the app swaps in its request-aware logger.
+  Logger.overrideLogger(bootstrapLogger(config.logLevel));
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!config.databaseUrl) {
     bootLogger.log(`DATABASE_URL not set: starting embedded PostgreSQL in ${config.dataDir}`);
