@@ -3,6 +3,7 @@ import type { Operation } from '../generated/prisma/client';
 import { AuditWriter } from '../audit/audit.writer';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { PrismaService } from '../database/prisma.service';
+import { OperationMetrics } from '../metrics/operation-metrics';
 import { INFRASTRUCTURE_PROVIDER, InfrastructureProvider } from '../providers/provider.interface';
 import { ServersService } from '../servers/servers.service';
 import { ExecutorRegistry } from './executor.registry';
@@ -29,6 +30,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly registry: ExecutorRegistry,
     @Inject(INFRASTRUCTURE_PROVIDER) private readonly provider: InfrastructureProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: OperationMetrics,
   ) {}
 
   get owner(): string {
@@ -114,7 +116,15 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private deps() {
-    return { prisma: this.prisma, audit: this.audit, servers: this.servers, provider: this.provider, config: this.config, owner: this.owner };
+    return {
+      prisma: this.prisma,
+      audit: this.audit,
+      servers: this.servers,
+      provider: this.provider,
+      config: this.config,
+      owner: this.owner,
+      onFinished: (op: Operation, outcome: 'SUCCEEDED' | 'FAILED') => this.metrics.finishedOne(op.type, outcome),
+    };
   }
 
   async execute(op: Operation): Promise<void> {
