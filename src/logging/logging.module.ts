@@ -21,7 +21,9 @@ export class LoggingModule {
             quietReqLogger: true,
             customAttributeKeys: { reqId: 'requestId' },
             autoLogging: { ignore: (req) => QUIET.has((req.url ?? '').split('?')[0]) },
-            customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+            customLogLevel: (_req, res, err) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+            // The exception filter logs the real error; pino-http's synthetic one only adds a useless stack.
+            customErrorObject: (_req, _res, _err, val: Record<string, unknown>) => ({ res: val.res, responseTime: val.responseTime }),
             // Only what an operator needs; headers (credentials) and bodies stay out.
             serializers: {
               req: (req: { method: string; url: string; remoteAddress?: string; headers?: Record<string, unknown> }) => ({
