@@ -34,7 +34,12 @@ async function main(): Promise<void> {
   await app.listen(config.port);
   bootLogger.log(`Lite Server control plane listening on :${config.port} (provider ${config.provider}, instance ${config.instanceId})`);
   const shutdown = async (signal: string) => {
-    bootLogger.log(`${signal}: shutting down`);
+    bootLogger.log(`${signal}: shutting down (worker stops claiming, in-flight operations finish or are released, then the database closes)`);
+    // Never hang forever on a stuck dependency.
+    setTimeout(() => {
+      bootLogger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 15_000).unref();
     await app.close();
     await stopEmbedded?.();
     process.exit(0);
