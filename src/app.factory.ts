@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { ApiKeysService } from './auth/api-keys.service';
 import { HttpExceptionFilter } from './common/http-exception.filter';
+import { mountDocs } from './common/openapi-docs';
 import { validationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 import { FleetSeeder } from './seed/fleet.seed';
@@ -21,6 +22,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.disable('x-powered-by');
   app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new HttpExceptionFilter());
+  mountDocs(app);
   await app.init();
   await app.get(ApiKeysService).bootstrap();
   await app.get(FleetSeeder).seed();
