@@ -6,17 +6,20 @@ describe('structured logs', () => {
   let captured = '';
   let spy: jest.SpyInstance;
   beforeAll(async () => {
-    t = await startTestApp({ LOG_LEVEL: 'debug' });
-  });
-  afterAll(() => t.close());
-  beforeEach(() => {
-    captured = '';
+    // Captured from the start: debug-level start-up lines stay out of the test output.
     spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
       captured += chunk.toString();
       return true;
     }) as typeof process.stdout.write);
+    t = await startTestApp({ LOG_LEVEL: 'debug' });
   });
-  afterEach(() => spy.mockRestore());
+  afterAll(async () => {
+    await t.close();
+    spy.mockRestore();
+  });
+  beforeEach(() => {
+    captured = '';
+  });
   const lines = () =>
     captured
       .split('\n')
