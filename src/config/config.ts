@@ -22,6 +22,11 @@ export interface AppConfig {
   };
   sync: { enabled: boolean; intervalMs: number; concurrency: number; stuckAfterMs: number; graceObservations: number; unreachableThreshold: number; callTimeoutMs: number };
   idempotencyTtlHours: number;
+  /** Requests per principal per minute, counted in PostgreSQL (shared by replicas); 0 = off. */
+  rateLimitPerMinute: number;
+  bodyLimitKb: number;
+  /** How long SIGTERM waits for in-flight operations before releasing their leases. */
+  shutdownTimeoutMs: number;
   instanceId: string;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** Bearer JWTs of portal users; null when neither JWT_SECRET nor JWT_JWKS_URL is set. */
@@ -142,6 +147,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (adminApiKey !== undefined && !adminApiKey.startsWith('lsk_')) throw new ConfigError('ADMIN_API_KEY must start with lsk_');
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
   const transitionMs = int(env, 'SIMULATOR_TRANSITION_MS', 3000, 0, 3_600_000);
+  const instanceId = env.INSTANCE_ID || `${require('node:os').hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(instanceId)) {
+    throw new ConfigError(`INSTANCE_ID must be 1-128 letters, digits, ".", "_", ":" or "-", got "${instanceId}"`);
+  }
   return {
     env: nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -175,7 +184,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       callTimeoutMs: int(env, 'SYNC_CALL_TIMEOUT_MS', 5_000, 10, 600_000),
     },
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
-    instanceId: env.INSTANCE_ID || `${require('node:os').hostname()}-${process.pid}`,
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    bodyLimitKb: int(env, 'BODY_LIMIT_KB', 256, 1, 102_400),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    instanceId,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const),
     jwt: jwtConfig(env, nodeEnv),
   };

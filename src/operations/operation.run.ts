@@ -51,6 +51,8 @@ export interface RunDeps {
   provider: InfrastructureProvider;
   config: AppConfig;
   owner: string;
+  /** Called after an outcome commits (metrics). */
+  onFinished?: (op: Operation, outcome: 'SUCCEEDED' | 'FAILED') => void;
 }
 
 /**
@@ -188,6 +190,7 @@ export class OperationRun {
       rows.push({ ...this.transitionAudit(server, to, final.reason), type: 'ACTION', outcome: 'SUCCEEDED', fromStatus: null, toStatus: null, details: final.details ?? null });
       await this.d.audit.append(tx, [...rows, ...extra]);
     });
+    this.d.onFinished?.(this.op, 'SUCCEEDED');
   }
 
   /**
@@ -226,5 +229,6 @@ export class OperationRun {
       rows.push({ ...this.transitionAudit(server, to, reason), type: 'ACTION', outcome: 'FAILED', fromStatus: null, toStatus: null, details: { errorCode: code, errorMessage: message } });
       await this.d.audit.append(tx, [...rows, ...extra]);
     });
+    this.d.onFinished?.(this.op, 'FAILED');
   }
 }

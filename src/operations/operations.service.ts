@@ -62,7 +62,13 @@ export class OperationsService {
     const standby = standbyRefusal(ctx.principal, server, req.action);
     if (standby) return this.reject(ctx, req, server, standby);
     const decision = decide(req.action, server);
-    if (!decision.ok) return this.reject(ctx, req, server, this.servers.invalidState(server, req.action));
+    if (!decision.ok) {
+      // A concurrent retry with the same key may have committed between our
+      // first replay check and this read: replay it rather than refuse.
+      const again = await this.replay(ctx.principal, req.idempotencyKey, requestHash);
+      if (again) return again;
+      return this.reject(ctx, req, server, this.servers.invalidState(server, req.action));
+    }
     if (req.precheck) {
       try {
         await req.precheck(server);
