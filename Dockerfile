@@ -23,5 +23,9 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# SIGTERM: the worker stops claiming, finishes or releases its operations
+# (SHUTDOWN_TIMEOUT_MS), then the database closes. Node runs as PID 1 here and
+# handles the signal itself (main.ts), so no init shim is needed.
+STOPSIGNAL SIGTERM
 # Migrations are applied at start (serialised across replicas by an advisory lock).
 CMD ["node", "dist/src/main.js"]

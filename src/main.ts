@@ -1,7 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { createApp, bootLogger } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import { migrate } from './database/migrator';
+import { bootstrapLogger } from './logging/logger';
 
 async function main(): Promise<void> {
   let config;
@@ -14,6 +16,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  // JSON lines from the first message on; the app swaps in its request-aware logger.
+  Logger.overrideLogger(bootstrapLogger(config.logLevel));
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!config.databaseUrl) {
     bootLogger.log(`DATABASE_URL not set: starting embedded PostgreSQL in ${config.dataDir}`);
@@ -30,7 +34,12 @@ async function main(): Promise<void> {
   await app.listen(config.port);
   bootLogger.log(`Lite Server control plane listening on :${config.port} (provider ${config.provider}, instance ${config.instanceId})`);
   const shutdown = async (signal: string) => {
-    bootLogger.log(`${signal}: shutting down`);
+    bootLogger.log(`${signal}: shutting down (worker stops claiming, in-flight operations finish or are released, then the database closes)`);
+    // Never hang forever on a stuck dependency.
+    setTimeout(() => {
+      bootLogger.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 15_000).unref();
     await app.close();
     await stopEmbedded?.();
     process.exit(0);

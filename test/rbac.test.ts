@@ -40,6 +40,11 @@ const TABLE: Record<string, Row> = {
   'GET /v1/pools/{id}': /*                 */ row('ok', 'ok', 'ok', 'ok', 404),
   'GET /v1/images': /*                     */ row('ok', 'ok', 'ok', 'ok', 'ok'),
   'GET /v1/images/{id}': /*                */ row('ok', 'ok', 'ok', 'ok', 'ok'), // a PUBLIC image belongs to no pool
+  'POST /v1/servers/{id}/switch-os': /*    */ row(403, 403, 'ok', 403, 404, { imageId: 'img-euleros-2.12-arm-ascend', confirmDataLoss: true }),
+  'POST /v1/servers/{id}/reset-os': /*     */ row(403, 403, 'ok', 403, 404, { confirmDataLoss: true }),
+  'POST /v1/servers/{id}/images': /*       */ row(403, 403, 'ok', 403, 404, { name: 'rbac-matrix-image', description: 'matrix' }),
+  'PATCH /v1/images/{id}': /*              */ row(403, 403, 'ok', 403, 404, { description: 'matrix' }), // a custom image of pool-ascend-a
+  'DELETE /v1/images/{id}': /*             */ row(403, 403, 'ok', 403, 404),
   'GET /v1/audit-events': /*               */ row(403, 403, 403, 'ok', 403),
   'POST /v1/api-keys': /*                  */ row(403, 403, 'ok', 403, 'ok', { name: 'matrix', role: 'viewer' }), // scoped: a key within its own pools
   'GET /v1/api-keys': /*                   */ row(403, 403, 'ok', 403, 'ok'), // scoped: lists only its pools' keys
@@ -72,9 +77,11 @@ describe('RBAC: every route × every role', () => {
   afterAll(() => t.close());
 
   /** A concrete URL for a route; `{id}` is a resource in pool-ascend-a (a fresh unrestricted key for api-keys). */
-  async function urlOf(path: string): Promise<string> {
+  async function urlOf(path: string, method = 'get'): Promise<string> {
     if (!path.includes('{id}')) return path;
-    const id = path.startsWith('/v1/operations')
+    const id = path.startsWith('/v1/images') && method !== 'get'
+      ? await customImage()
+      : path.startsWith('/v1/operations')
       ? operationId
       : path.startsWith('/v1/pools')
         ? 'pool-ascend-a'
@@ -84,6 +91,16 @@ describe('RBAC: every route × every role', () => {
             ? (await t.app.get(ApiKeysService).create({ name: 'revoke-me', role: 'viewer' })).key.id
             : 'srv-001';
     return path.replace('{id}', encodeURIComponent(id));
+  }
+
+  /** A fresh custom image in pool-ascend-a, for the routes that change or delete one. */
+  let images = 0;
+  async function customImage(): Promise<string> {
+    const id = `img-custom-rbac-${++images}`;
+    await t.prisma.image.create({
+      data: { id, name: `rbac-image-${images}`, type: 'CUSTOM', status: 'AVAILABLE', osFamily: 'EulerOS', osVersion: '2.10', architecture: 'AARCH64', accelerator: 'NPU', poolId: 'pool-ascend-a', sourceServerId: 'srv-001' },
+    });
+    return id;
   }
 
   function send(method: string, url: string, secret: string | undefined, body?: Record<string, unknown>) {
@@ -106,13 +123,13 @@ describe('RBAC: every route × every role', () => {
       const expected = TABLE[key];
       if (!expected) continue; // reported by the test above
       for (const col of COLUMNS) {
-        const res = await send(r.method, await urlOf(r.path), keys[col], expected.body);
+        const res = await send(r.method, await urlOf(r.path, r.method), keys[col], expected.body);
         if (!matches(expected[col], res.status)) wrong.push(`${key} as ${col}: expected ${expected[col]}, got ${res.status} ${JSON.stringify(res.body?.error ?? '')}`);
         if (res.status === 403) expect(res.body.error.code).toBe('FORBIDDEN');
         if (res.status === 404) expect(res.body.error.code).toBe('NOT_FOUND');
       }
       // No credentials: 401 everywhere but the public routes.
-      const anon = await send(r.method, await urlOf(r.path), undefined, expected.body);
+      const anon = await send(r.method, await urlOf(r.path, r.method), undefined, expected.body);
       if (expected.public ? !matches('ok', anon.status) : anon.status !== 401) wrong.push(`${key} anonymous: got ${anon.status}`);
     }
     expect(wrong).toEqual([]);

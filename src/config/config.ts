@@ -10,7 +10,7 @@ export interface AppConfig {
   embeddedPgPort: number;
   adminApiKey: string | undefined;
   provider: 'simulator';
-  simulator: { transitionMs: number; fleetSize: number; seed: boolean };
+  simulator: { transitionMs: number; fleetSize: number; seed: boolean; repairDurationMs: number };
   worker: {
     enabled: boolean;
     pollMs: number;
@@ -23,6 +23,11 @@ export interface AppConfig {
   sync: { enabled: boolean; intervalMs: number; concurrency: number; stuckAfterMs: number; graceObservations: number; unreachableThreshold: number; callTimeoutMs: number };
   idempotencyTtlHours: number;
   graphql: { introspection: boolean; playground: boolean; maxDepth: number; maxComplexity: number };
+  /** Requests per principal per minute, counted in PostgreSQL (shared by replicas); 0 = off. */
+  rateLimitPerMinute: number;
+  bodyLimitKb: number;
+  /** How long SIGTERM waits for in-flight operations before releasing their leases. */
+  shutdownTimeoutMs: number;
   instanceId: string;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** Bearer JWTs of portal users; null when neither JWT_SECRET nor JWT_JWKS_URL is set. */
@@ -143,6 +148,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (adminApiKey !== undefined && !adminApiKey.startsWith('lsk_')) throw new ConfigError('ADMIN_API_KEY must start with lsk_');
   const nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
   const transitionMs = int(env, 'SIMULATOR_TRANSITION_MS', 3000, 0, 3_600_000);
+  const instanceId = env.INSTANCE_ID || `${require('node:os').hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(instanceId)) {
+    throw new ConfigError(`INSTANCE_ID must be 1-128 letters, digits, ".", "_", ":" or "-", got "${instanceId}"`);
+  }
   return {
     env: nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
@@ -155,6 +164,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       transitionMs,
       fleetSize: int(env, 'SIMULATOR_FLEET_SIZE', 8, 0, 100_000),
       seed: bool(env, 'SIMULATOR_SEED', true),
+      repairDurationMs: int(env, 'REPAIR_DURATION_MS', 30_000, 0, 86_400_000),
     },
     worker: {
       enabled: bool(env, 'WORKER_ENABLED', true),
@@ -182,7 +192,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxDepth: int(env, 'GRAPHQL_MAX_DEPTH', 8, 2, 64),
       maxComplexity: int(env, 'GRAPHQL_MAX_COMPLEXITY', 10_000, 10, 10_000_000),
     },
-    instanceId: env.INSTANCE_ID || `${require('node:os').hostname()}-${process.pid}`,
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    bodyLimitKb: int(env, 'BODY_LIMIT_KB', 256, 1, 102_400),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    instanceId,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const),
     jwt: jwtConfig(env, nodeEnv),
   };

@@ -52,6 +52,8 @@ export interface RunDeps {
   provider: InfrastructureProvider;
   config: AppConfig;
   owner: string;
+  /** Called after an outcome commits (metrics). */
+  onFinished?: (op: Operation, outcome: 'SUCCEEDED' | 'FAILED') => void;
 }
 
 /**
@@ -106,15 +108,18 @@ export class OperationRun {
   }
 
   /** Moves the server to `to` (CAS, state machine checked) with its audit row. */
-  async transition(to: ServerStatus, opts: { task?: ServerTask | null; reason: string; step?: string; data?: Prisma.ServerUpdateManyMutationInput }): Promise<Server> {
+  async transition(
+    to: ServerStatus,
+    opts: { task?: ServerTask | null; reason: string; step?: string; data?: Prisma.ServerUpdateManyMutationInput; extra?: (tx: Tx, server: Server) => Promise<AuditInput[] | void> },
+  ): Promise<Server> {
     return this.d.prisma.$transaction(async (tx) => {
       await this.holdLease(tx, opts.step);
       const server = await tx.server.findUniqueOrThrow({ where: { id: this.op.serverId } });
       const updated = await this.d.servers.casUpdate(tx, server, { status: to, task: opts.task, data: opts.data });
       if (!updated) throw new LeaseLost(`server ${server.id} changed under operation ${this.op.id}`);
-      if (server.status !== to) {
-        await this.d.audit.append(tx, this.transitionAudit(server, to, opts.reason));
-      }
+      const extra = (await opts.extra?.(tx, updated)) ?? [];
+      const rows = server.status !== to ? [this.transitionAudit(server, to, opts.reason)] : [];
+      await this.d.audit.append(tx, [...rows, ...extra]);
       return updated;
     });
   }
@@ -187,16 +192,22 @@ export class OperationRun {
       rows.push({ ...this.transitionAudit(server, to, final.reason), type: 'ACTION', outcome: 'SUCCEEDED', fromStatus: null, toStatus: null, details: final.details ?? null });
       await this.d.audit.append(tx, [...rows, ...extra]);
     });
+    this.d.onFinished?.(this.op, 'SUCCEEDED');
   }
 
   /**
    * Ends the operation FAILED with a clear error, leaving the server in a
    * truthful status: what the hardware reports, or ERROR when it cannot tell.
    */
-  async fail(code: string, message: string, opts: { extra?: (tx: Tx, server: Server) => Promise<AuditInput[] | void>; requireLease?: boolean } = {}): Promise<void> {
+  async fail(
+    code: string,
+    message: string,
+    opts: { extra?: (tx: Tx, server: Server) => Promise<AuditInput[] | void>; requireLease?: boolean; status?: 'ERROR' } = {},
+  ): Promise<void> {
     let observed: ServerStatus = 'ERROR';
     let reason = `${code}: ${message}`;
-    if (this.ownsServer) try {
+    // `status: 'ERROR'` for failures that leave the machine suspect whatever its power (a failed upgrade).
+    if (this.ownsServer && !opts.status) try {
       const power = await withTimeout('power state', this.d.config.worker.providerCallTimeoutMs, this.provider.getPowerState(this.op.serverId));
       if (power === 'ON' || power === 'OFF') observed = statusForPower(power);
     } catch (e) {
@@ -221,5 +232,6 @@ export class OperationRun {
       rows.push({ ...this.transitionAudit(server, to, reason), type: 'ACTION', outcome: 'FAILED', fromStatus: null, toStatus: null, details: { errorCode: code, errorMessage: message } });
       await this.d.audit.append(tx, [...rows, ...extra]);
     });
+    this.d.onFinished?.(this.op, 'FAILED');
   }
 }

@@ -3,6 +3,7 @@ import type { Operation } from '../generated/prisma/client';
 import { AuditWriter } from '../audit/audit.writer';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { PrismaService } from '../database/prisma.service';
+import { OperationMetrics } from '../metrics/operation-metrics';
 import { INFRASTRUCTURE_PROVIDER, InfrastructureProvider } from '../providers/provider.interface';
 import { ServersService } from '../servers/servers.service';
 import { ExecutorRegistry } from './executor.registry';
@@ -30,6 +31,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly registry: ExecutorRegistry,
     @Inject(INFRASTRUCTURE_PROVIDER) private readonly provider: InfrastructureProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: OperationMetrics,
   ) {}
 
   get owner(): string {
@@ -51,13 +53,31 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
     this.loop = this.run();
   }
 
-  /** Stops claiming; waits for in-flight operations, then releases nothing
-   *  else: anything unfinished is resumed by a replica when its lease expires. */
+  /** Stops claiming, gives in-flight operations SHUTDOWN_TIMEOUT_MS to finish,
+   *  then releases the rest (lease cleared) so another replica resumes them now
+   *  rather than when the lease would have expired. */
   async stop(): Promise<void> {
     this.running = false;
     this.wake?.();
     await this.loop;
-    await Promise.allSettled([...this.inflight.values()]);
+    if (this.inflight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      Promise.allSettled([...this.inflight.values()]).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.config.shutdownTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!drained) await this.release();
+  }
+
+  /** Hands this replica's unfinished operations back; a voluntary release does not count as an attempt. */
+  async release(): Promise<number> {
+    const released = await this.prisma.$executeRaw`
+      UPDATE operations SET "leaseOwner" = NULL, "leaseExpiresAt" = now() - interval '1 millisecond',
+        attempts = GREATEST(attempts - 1, 0), "updatedAt" = now()
+      WHERE status = 'RUNNING' AND "leaseOwner" = ${this.owner}`;
+    if (released) this.logger.warn(`released ${released} unfinished operation(s) to other replicas`);
+    return released;
   }
 
   /** Wake the loop now (an operation was just accepted by this replica). */
@@ -121,7 +141,15 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private deps() {
-    return { prisma: this.prisma, audit: this.audit, servers: this.servers, provider: this.provider, config: this.config, owner: this.owner };
+    return {
+      prisma: this.prisma,
+      audit: this.audit,
+      servers: this.servers,
+      provider: this.provider,
+      config: this.config,
+      owner: this.owner,
+      onFinished: (op: Operation, outcome: 'SUCCEEDED' | 'FAILED') => this.metrics.finishedOne(op.type, outcome),
+    };
   }
 
   async execute(op: Operation): Promise<void> {

@@ -12,6 +12,7 @@ import type { RequestContext } from '../common/request-context';
 import { PrismaService, Tx } from '../database/prisma.service';
 import { decide, ServerAction } from '../servers/server.state-machine';
 import { ServersService } from '../servers/servers.service';
+import { standbyRefusal } from '../standby/standby.policy';
 import { OperationWorker } from './operation.worker';
 import { notifyOperationChanged } from '../events/change-events';
 import { toOperationView, OperationView } from './operation.view';
@@ -59,8 +60,16 @@ export class OperationsService {
     if (replay) return replay;
 
     const server = await this.servers.findVisible(ctx.principal, req.serverId);
+    const standby = standbyRefusal(ctx.principal, server, req.action);
+    if (standby) return this.reject(ctx, req, server, standby);
     const decision = decide(req.action, server);
-    if (!decision.ok) return this.reject(ctx, req, server, this.servers.invalidState(server, req.action));
+    if (!decision.ok) {
+      // A concurrent retry with the same key may have committed between our
+      // first replay check and this read: replay it rather than refuse.
+      const again = await this.replay(ctx.principal, req.idempotencyKey, requestHash);
+      if (again) return again;
+      return this.reject(ctx, req, server, this.servers.invalidState(server, req.action));
+    }
     if (req.precheck) {
       try {
         await req.precheck(server);

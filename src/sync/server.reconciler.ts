@@ -56,6 +56,10 @@ export class ServerReconciler {
     if (await this.busy(server, opts.operationId)) {
       return { outcome: 'SKIPPED', reason: `operation or task ${server.task ?? ''} in progress`.trim() };
     }
+    // A server held in ERROR by a critical fault stays there until repaired, whatever its power (as Ironic skips nodes in maintenance).
+    if (server.status === 'ERROR' && (await this.prisma.fault.count({ where: { serverId, severity: 'CRITICAL', resolvedAt: null } })) > 0) {
+      return { outcome: 'SKIPPED', reason: 'unresolved critical fault awaiting repair' };
+    }
     let power: PowerState;
     try {
       power = await this.readPower(serverId);
@@ -76,11 +80,13 @@ export class ServerReconciler {
   }
 
   /** One audited CAS transition by the sync actor; false if the server moved on. */
-  async apply(server: Server, to: ServerStatus, reason: string, opts: ReconcileOptions & { details?: Record<string, unknown>; statusReason?: string | null }): Promise<boolean> {
+  async apply(server: Server, to: ServerStatus, reason: string, opts: ReconcileOptions & { details?: Record<string, unknown>; statusReason?: string | null; clearTask?: boolean }): Promise<boolean> {
     return this.prisma.$transaction(async (tx) => {
       const updated = await this.servers.casUpdate(tx, server, {
         status: to,
         statusReason: opts.statusReason ?? (to === 'ERROR' ? reason : null),
+        // Only the poller clears a task, for a server stranded by a lost operation.
+        task: opts.clearTask ? null : undefined,
         data: { lastSyncedAt: new Date() },
       });
       if (!updated) return false;

@@ -38,6 +38,8 @@ export const testEnv = (databaseUrl: string, env: Record<string, string> = {}): 
   PROVIDER_CALL_TIMEOUT_MS: '1000',
   SYNC_ENABLED: 'false',
   SYNC_INTERVAL_MS: '200',
+  // Tests poll quickly; test/rate-limit.test.ts turns the limit on.
+  RATE_LIMIT_PER_MINUTE: '0',
   ...env,
 });
 

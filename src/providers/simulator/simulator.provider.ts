@@ -170,7 +170,8 @@ export class SimulatorProvider implements InfrastructureProvider, OnModuleInit {
     await this.prisma.pg.query(
       `INSERT INTO simulator.tasks (id, machine_id, kind, params, settles_at, failure)
        VALUES ($1, $2, $3, $4, now() + $5::interval, $6)`,
-      [taskId, id, task.kind, JSON.stringify(task), this.transition, failure === undefined ? null : failure || `${task.kind} failed`],
+      // A physical repair takes the crew's time (REPAIR_DURATION_MS), not a power transition's.
+      [taskId, id, task.kind, JSON.stringify(task), task.kind === 'REPAIR' ? `${this.config.simulator.repairDurationMs} milliseconds` : this.transition, failure === undefined ? null : failure || `${task.kind} failed`],
     );
     return taskId;
   }
@@ -195,7 +196,8 @@ export class SimulatorProvider implements InfrastructureProvider, OnModuleInit {
     if (!rowCount) return;
     if (p.kind === 'INSTALL_OS') await this.update(machineId, 'image_id = $2', [p.imageId]);
     if (p.kind === 'UPGRADE') await this.update(machineId, p.component === 'DRIVER' ? 'driver_version = $2' : 'firmware_version = $2', [p.version]);
-    if (p.kind === 'REPAIR') await this.update(machineId, `faults = '[]'::jsonb, reachable = true`, []);
+    // The crew hands a repaired machine back powered off.
+    if (p.kind === 'REPAIR') await this.update(machineId, `faults = '[]'::jsonb, reachable = true, power = 'OFF', target = NULL, settles_at = NULL`, []);
   }
 
   // ---- the hardware's side, for the admin control routes and the seed ----
