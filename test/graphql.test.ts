@@ -147,6 +147,7 @@ describe('GraphQL API (HTTP)', () => {
       { name: 'restart', from: 'RUNNING', path: 'restart', body: { type: 'HARD' }, mutation: 'restartServer(id: $id, type: HARD)' },
       { name: 'sync', from: 'RUNNING', path: 'sync', body: {}, mutation: 'syncServer(id: $id)' },
       { name: 'switch-os', from: 'STOPPED', path: 'switch-os', body: { imageId: 'img-euleros-2.12-arm-ascend', confirmDataLoss: true }, mutation: 'switchOs(id: $id, imageId: "img-euleros-2.12-arm-ascend", confirmDataLoss: true)' },
+      { name: 'upgrade', from: 'RUNNING', path: 'upgrade', body: { component: 'DRIVER', version: '24.1.rc2' }, mutation: 'upgradeServer(id: $id, component: "DRIVER", version: "24.1.rc2")' },
       { name: 'reset-os', from: 'STOPPED', path: 'reset-os', body: { confirmDataLoss: true }, mutation: 'resetOs(id: $id, confirmDataLoss: true)' },
     ];
     for (const c of cases) {
@@ -222,6 +223,46 @@ describe('GraphQL API (HTTP)', () => {
       expect(codes(c.body)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
       expect(c.body.errors![0].extensions!.details).toEqual({ idempotencyKey: 'gql-stop-1' });
       await settled(t, a.body.data!.stopServer.id);
+    });
+  });
+
+  describe('maintenance, hot standby and failover', () => {
+    it('reportFault → maintenance event → authorizeRepair / rejectRepair, like REST', async () => {
+      const [a, b] = await serversIn('STOPPED', 2, 'pool-gpu-b');
+      const viaRest = await t.http.post(`/v1/servers/${a}/faults`).set(bearer(t.admin)).send({ component: 'PSU', severity: 'MAJOR', description: 'redundancy lost' });
+      expect(viaRest.status).toBeLessThan(300);
+      const g = await gql(t.app, t.admin, `mutation($id: ID!) { reportFault(id: $id, component: "PSU", severity: MAJOR, description: "redundancy lost") { fault { component severity maintenanceEventId } maintenanceEvent { id status severity server { id } allowedActions } } }`, { id: b });
+      expect(g.body.errors).toBeUndefined();
+      const ev = g.body.data!.reportFault.maintenanceEvent;
+      expect(ev).toMatchObject({ status: viaRest.body.maintenanceEvent.status, severity: 'MAJOR', server: { id: b }, allowedActions: viaRest.body.maintenanceEvent.allowedActions });
+      const list = await gql(t.app, t.admin, `query($id: ID) { maintenanceEvents(filter: { serverId: $id }) { edges { node { id faults { component } } } } }`, { id: b });
+      expect(list.body.data!.maintenanceEvents.edges.map((e: any) => e.node.id)).toEqual([ev.id]);
+      const viewer = await gql(t.app, await t.key('viewer'), `mutation { authorizeRepair(id: "${ev.id}", note: "go") { status } }`);
+      expect(codes(viewer.body)).toEqual(['FORBIDDEN']);
+      const rej = await gql(t.app, t.admin, `mutation { rejectRepair(id: "${ev.id}", note: "not now") { status decisionNote } }`);
+      expect(rej.body.data!.rejectRepair).toEqual({ status: 'REJECTED', decisionNote: 'not now' });
+      const again = await gql(t.app, t.admin, `mutation { authorizeRepair(id: "${ev.id}", note: "go") { status } }`);
+      expect(again.body.errors![0].extensions!.code).toBe((await t.http.post(`/v1/maintenance-events/${ev.id}/authorize`).set(bearer(t.admin)).send({ note: 'go' })).body.error.code);
+      const ok = await gql(t.app, t.admin, `mutation { authorizeRepair(id: "${viaRest.body.maintenanceEvent.id}", note: "go") { status } }`);
+      expect(ok.body.errors).toBeUndefined();
+      const rows = (await rest(`/v1/audit-events?action=maintenance.reject&limit=10`, auditor)).items;
+      expect(rows).toEqual([expect.objectContaining({ outcome: 'SUCCEEDED', actor: expect.objectContaining({ type: 'API_KEY' }) })]);
+    });
+
+    it('setHotStandby, pool.hotStandbyPolicy and failoverServer', async () => {
+      const [active, standby] = await serversIn('RUNNING', 2, 'pool-gpu-b');
+      const set = await gql(t.app, t.admin, `mutation($s: [ID!]!) { setHotStandby(poolId: "pool-gpu-b", enabled: true, autoFailover: false, standbyServerIds: $s) { poolId enabled standbyServerIds standbys { id available } } }`, { s: [standby] });
+      expect(set.body.errors).toBeUndefined();
+      expect(set.body.data!.setHotStandby).toMatchObject({ poolId: 'pool-gpu-b', enabled: true, standbyServerIds: [standby] });
+      const pools = await gql(t.app, t.admin, `{ pools { id hotStandbyPolicy { enabled standbyServerIds } standbyServers { id } } }`);
+      const gpu = pools.body.data!.pools.find((p: any) => p.id === 'pool-gpu-b');
+      expect(gpu).toMatchObject({ hotStandbyPolicy: { enabled: true, standbyServerIds: [standby] }, standbyServers: [{ id: standby }] });
+      const op = await gql(t.app, await t.key('operator'), `mutation { failoverServer(id: "${active}") { id } }`);
+      expect(codes(op.body)).toEqual(['FORBIDDEN']);
+      const f = await gql(t.app, t.admin, `mutation { failoverServer(id: "${active}") { type status serverId } }`);
+      expect(f.body.data!.failoverServer).toEqual({ type: 'FAILOVER', status: 'SUCCEEDED', serverId: active });
+      const roles = await gql(t.app, t.admin, `{ a: server(id: "${active}") { role } s: server(id: "${standby}") { role } }`);
+      expect(roles.body.data).toEqual({ a: { role: 'STANDBY' }, s: { role: 'ACTIVE' } });
     });
   });
 

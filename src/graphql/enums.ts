@@ -5,6 +5,7 @@ import {
   FaultSeverity,
   ImageStatus,
   ImageType,
+  MaintenanceStatus,
   OperationStatus,
   OperationType,
   ServerRole,
@@ -25,8 +26,9 @@ registerEnumType(OperationStatus, { name: 'OperationStatus' });
 registerEnumType(ImageType, { name: 'ImageType' });
 registerEnumType(ImageStatus, { name: 'ImageStatus' });
 registerEnumType(FaultSeverity, { name: 'FaultSeverity' });
+registerEnumType(MaintenanceStatus, { name: 'MaintenanceStatus' });
 
 export const RestartType = { SOFT: 'SOFT', HARD: 'HARD' } as const;
 registerEnumType(RestartType, { name: 'RestartType', description: 'SOFT: graceful reboot; HARD: power cycle.' });
 
-export { Accelerator, Architecture, FaultSeverity, ImageStatus, ImageType, OperationStatus, OperationType, ServerRole, ServerStatus, ServerTask, SyncPolicy };
+export { Accelerator, Architecture, FaultSeverity, ImageStatus, ImageType, MaintenanceStatus, OperationStatus, OperationType, ServerRole, ServerStatus, ServerTask, SyncPolicy };

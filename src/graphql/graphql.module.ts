@@ -12,11 +12,14 @@ import { ChangeFeed } from '../events/change-feed';
 import { ImagesModule } from '../images/images.module';
 import { ImagesResolver } from '../images/images.resolver';
 import { OperationsResolver, OperationUpdateResolver } from '../operations/operations.resolver';
+import { MaintenanceResolver } from '../maintenance/maintenance.resolver';
 import { OsModule } from '../os/os.module';
 import { OsResolver } from '../os/os.resolver';
 import { PoolsModule } from '../pools/pools.module';
 import { PoolsResolver } from '../pools/pools.resolver';
 import { ServersResolver, ServerStatusChangeResolver } from '../servers/servers.resolver';
+import { StandbyModule } from '../standby/standby.module';
+import { StandbyResolver } from '../standby/standby.resolver';
 import { ApolloExpressDriver } from './apollo-express.driver';
 import type { GqlContext } from './context';
 import { formatGraphqlError } from './errors';
@@ -33,12 +36,14 @@ export const GRAPHQL_RESOLVERS = [
   ImagesResolver,
   AuditResolver,
   OsResolver,
+  MaintenanceResolver,
+  StandbyResolver,
 ];
 
 @Module({
-  imports: [PoolsModule, ImagesModule, OsModule],
+  imports: [PoolsModule, ImagesModule, OsModule, StandbyModule],
   providers: [GraphqlLoaderServices, ChangeFeed],
-  exports: [GraphqlLoaderServices, ChangeFeed, PoolsModule, ImagesModule, OsModule],
+  exports: [GraphqlLoaderServices, ChangeFeed, PoolsModule, ImagesModule, OsModule, StandbyModule],
 })
 export class GraphqlSupportModule {}
 

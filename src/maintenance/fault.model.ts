@@ -11,6 +11,7 @@ export class FaultModel {
   @Field(() => FaultSeverity) severity: string;
   @Field() description: string;
   @Field() source: string;
-  @Field(() => DateTimeScalar) detectedAt: Date;
-  @Field(() => DateTimeScalar, { nullable: true }) resolvedAt: Date | null;
+  @Field(() => ID, { nullable: true }) maintenanceEventId: string | null;
+  @Field(() => DateTimeScalar) detectedAt: Date | string;
+  @Field(() => DateTimeScalar, { nullable: true }) resolvedAt: Date | string | null;
 }

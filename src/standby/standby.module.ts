@@ -7,6 +7,6 @@ import { HotStandbyService } from './hot-standby.service';
 @Module({
   controllers: [HotStandbyController, FailoverController],
   providers: [HotStandbyService, FailoverService],
-  exports: [FailoverService],
+  exports: [FailoverService, HotStandbyService],
 })
 export class StandbyModule {}
