@@ -129,10 +129,11 @@ describe('GraphQL subscriptions (graphql-ws, across replicas)', () => {
 
   it('re-establishes LISTEN after its connection is killed', async () => {
     const feed = t.app.get(ChangeFeed);
+    const established = feed.connections;
     await t.prisma.$executeRawUnsafe(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`,
     );
-    await until('reconnected', async () => feed.isListening);
+    await until('reconnected', async () => feed.connections > established && feed.isListening);
     const c = client(t.admin);
     const before = feed.subscribers;
     const s = collect(c, `subscription { serverStatusChanged(poolId: "pool-gpu-b") { serverId status } }`);

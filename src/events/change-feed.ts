@@ -27,6 +27,7 @@ export class ChangeFeed implements OnApplicationBootstrap, OnModuleDestroy {
   private retryMs = 250;
   private retryTimer?: NodeJS.Timeout;
   private listening = false;
+  private established = 0;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -44,6 +45,11 @@ export class ChangeFeed implements OnApplicationBootstrap, OnModuleDestroy {
   /** True while the LISTEN connection is up (readiness, tests). */
   get isListening(): boolean {
     return this.listening;
+  }
+
+  /** How many times LISTEN has been established (1 + reconnections). */
+  get connections(): number {
+    return this.established;
   }
 
   /** Active subscriptions on this replica (metrics, tests). */
@@ -72,6 +78,7 @@ export class ChangeFeed implements OnApplicationBootstrap, OnModuleDestroy {
       await client.query(`LISTEN ${SERVER_CHANNEL}`);
       await client.query(`LISTEN ${OPERATION_CHANNEL}`);
       this.listening = true;
+      this.established++;
       this.retryMs = 250;
     } catch (e) {
       lost((e as Error).message);
