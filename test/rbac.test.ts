@@ -45,6 +45,19 @@ const TABLE: Record<string, Row> = {
   'POST /v1/servers/{id}/images': /*       */ row(403, 403, 'ok', 403, 404, { name: 'rbac-matrix-image', description: 'matrix' }),
   'PATCH /v1/images/{id}': /*              */ row(403, 403, 'ok', 403, 404, { description: 'matrix' }), // a custom image of pool-ascend-a
   'DELETE /v1/images/{id}': /*             */ row(403, 403, 'ok', 403, 404),
+  'POST /v1/servers/actions': /*           */ row(403, 'ok', 'ok', 403, 'ok', { action: 'start', serverIds: ['srv-001'] }), // scoped: 200, the item is NOT_FOUND
+  'POST /v1/servers/{id}/upgrade': /*      */ row(403, 403, 'ok', 403, 404, { component: 'DRIVER', version: '25.0.rc1' }),
+  'POST /v1/servers/{id}/failover': /*     */ row(403, 403, 'ok', 403, 404, {}),
+  'POST /v1/servers/{id}/faults': /*       */ row(403, 'ok', 'ok', 403, 404, { component: 'fan-2', severity: 'MINOR', description: 'rbac matrix' }),
+  'GET /v1/maintenance-events': /*         */ row('ok', 'ok', 'ok', 'ok', 'ok'),
+  'GET /v1/maintenance-events/{id}': /*    */ row('ok', 'ok', 'ok', 'ok', 404),
+  'POST /v1/maintenance-events/{id}/authorize': row(403, 403, 'ok', 403, 404, { note: 'rbac matrix' }),
+  'POST /v1/maintenance-events/{id}/reject': /* */ row(403, 403, 'ok', 403, 404, { note: 'rbac matrix' }),
+  'POST /v1/maintenance-events/{id}/complete': row(403, 'ok', 'ok', 403, 404, { note: 'rbac matrix' }),
+  'GET /v1/pools/{id}/hot-standby': /*     */ row('ok', 'ok', 'ok', 'ok', 404),
+  'PUT /v1/pools/{id}/hot-standby': /*     */ row(403, 403, 'ok', 403, 404, { enabled: false, autoFailover: false, standbyServerIds: [] }),
+  'GET /v1/pools/{id}/sync-policy': /*     */ row('ok', 'ok', 'ok', 'ok', 404),
+  'PUT /v1/pools/{id}/sync-policy': /*     */ row(403, 403, 'ok', 403, 404, { policy: 'ADOPT' }),
   'GET /v1/audit-events': /*               */ row(403, 403, 403, 'ok', 403),
   'POST /v1/api-keys': /*                  */ row(403, 403, 'ok', 403, 'ok', { name: 'matrix', role: 'viewer' }), // scoped: a key within its own pools
   'GET /v1/api-keys': /*                   */ row(403, 403, 'ok', 403, 'ok'), // scoped: lists only its pools' keys
@@ -63,6 +76,7 @@ describe('RBAC: every route × every role', () => {
   let routes: RouteInfo[];
   const keys = {} as Record<Column, string>;
   let operationId: string;
+  let maintenanceEventId: string;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -73,6 +87,9 @@ describe('RBAC: every route × every role', () => {
     keys.auditor = await t.key('auditor');
     keys.scoped = await t.key('admin', ['pool-gpu-b']);
     operationId = (await t.http.post('/v1/servers/srv-001/sync').set(bearer(t.admin)).send({}).expect(202)).body.id;
+    // A maintenance event in pool-ascend-a, on a server the other rows do not use.
+    await t.http.post('/v1/servers/srv-003/faults').set(bearer(t.admin)).send({ component: 'psu-1', severity: 'MINOR', description: 'rbac matrix' }).expect(201);
+    maintenanceEventId = (await t.prisma.maintenanceEvent.findFirstOrThrow({ where: { serverId: 'srv-003' } })).id;
   });
   afterAll(() => t.close());
 
@@ -81,6 +98,8 @@ describe('RBAC: every route × every role', () => {
     if (!path.includes('{id}')) return path;
     const id = path.startsWith('/v1/images') && method !== 'get'
       ? await customImage()
+      : path.startsWith('/v1/maintenance-events')
+      ? maintenanceEventId
       : path.startsWith('/v1/operations')
       ? operationId
       : path.startsWith('/v1/pools')

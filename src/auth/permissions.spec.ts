@@ -3,10 +3,10 @@ import { hasPermission, Permission, PERMISSIONS, Role, ROLES } from './permissio
 /** The issue's role definitions, spelled out: any change to the map must change this table too. */
 const EXPECTED: Record<Role, Permission[]> = {
   viewer: ['servers:read', 'images:read', 'pools:read', 'operations:read', 'maintenance:read'],
-  operator: ['servers:read', 'images:read', 'pools:read', 'operations:read', 'maintenance:read', 'servers:operate', 'faults:report'],
+  operator: ['servers:read', 'images:read', 'pools:read', 'operations:read', 'maintenance:read', 'servers:operate', 'faults:report', 'maintenance:complete'],
   admin: [
     'servers:read', 'images:read', 'pools:read', 'operations:read', 'maintenance:read', 'servers:operate', 'faults:report',
-    'servers:admin', 'images:write', 'pools:admin', 'maintenance:admin', 'api-keys:manage', 'simulator:control',
+    'maintenance:complete', 'servers:admin', 'images:write', 'pools:admin', 'maintenance:admin', 'api-keys:manage', 'simulator:control',
   ],
   auditor: ['servers:read', 'images:read', 'pools:read', 'operations:read', 'maintenance:read', 'audit:read'],
 };

@@ -77,7 +77,7 @@ export function mapDatabaseError(err: unknown): DomainError | undefined {
   if (code === 'P1001' || code === 'P1017' || code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code === 'P2024' || code === 'ECONNRESET') {
     return new DomainError('SERVICE_UNAVAILABLE', 'The database is unavailable, please retry');
   }
-  if (/Can't reach database|Connection terminated|ECONNREFUSED|connection timeout|Timed out fetching a new connection/i.test(e.message ?? '')) {
+  if (/Can't reach database|Connection terminated|ECONNREFUSED|connection timeout|Timed out fetching a new connection|Cannot use a pool after calling end/i.test(e.message ?? '')) {
     return new DomainError('SERVICE_UNAVAILABLE', 'The database is unavailable, please retry');
   }
   return undefined;
