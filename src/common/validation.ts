@@ -35,7 +35,8 @@ const invalid = (field: string, problem: string) =>
  */
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body') {
+    // A whole body (REST @Body(), GraphQL @Args() of an ArgsType); named scalar args pass through.
+    if (metadata.type === 'body' && metadata.data === undefined) {
       if (value === undefined) value = {};
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid('body', 'the body must be a JSON object');
       const bad = pollutedKey(value, '');
