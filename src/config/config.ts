@@ -2,6 +2,8 @@
  * The one place that reads process.env. Every variable is parsed and validated
  * once at start-up; a bad value stops the service with a message naming it.
  */
+import { parseSigningKey } from '../audit/audit.signing';
+
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -22,6 +24,8 @@ export interface AppConfig {
   };
   sync: { enabled: boolean; intervalMs: number; concurrency: number; stuckAfterMs: number; graceObservations: number; unreachableThreshold: number; callTimeoutMs: number };
   idempotencyTtlHours: number;
+  /** signingKey: Ed25519 key for signed checkpoints (validated here, kept out of the database). */
+  audit: { signingKey: string | undefined; checkpointIntervalMs: number };
   instanceId: string;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
@@ -53,6 +57,17 @@ function oneOf<T extends string>(env: Env, name: string, def: T, allowed: readon
   if (raw === undefined || raw === '') return def;
   if (!allowed.includes(raw as T)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+function auditSigningKey(env: Env): string | undefined {
+  const raw = env.AUDIT_SIGNING_KEY;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    parseSigningKey(raw);
+  } catch (e) {
+    throw new ConfigError(`AUDIT_SIGNING_KEY ${(e as Error).message}`);
+  }
+  return raw;
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -98,6 +113,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       callTimeoutMs: int(env, 'SYNC_CALL_TIMEOUT_MS', 5_000, 10, 600_000),
     },
     idempotencyTtlHours: int(env, 'IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 365),
+    audit: {
+      signingKey: auditSigningKey(env),
+      checkpointIntervalMs: int(env, 'AUDIT_CHECKPOINT_INTERVAL_MS', 300_000, 1_000, 86_400_000),
+    },
     instanceId: env.INSTANCE_ID || `${require('node:os').hostname()}-${process.pid}`,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const),
   };
