@@ -83,12 +83,12 @@ export class AuditCheckpointer implements OnApplicationBootstrap, OnModuleDestro
       const locked = (await client.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [CHECKPOINT_LOCK])).rows[0].locked;
       if (!locked) return null;
       try {
-        const head = (await client.query('SELECT sequence::text AS sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1')).rows[0];
+        const head = (await client.query('SELECT sequence::text AS seq, hash FROM audit_events ORDER BY sequence DESC LIMIT 1')).rows[0];
         if (!head) return null;
-        const last = (await client.query('SELECT sequence::text AS sequence, hash FROM audit_checkpoints WHERE "keyId" = $1 ORDER BY sequence DESC LIMIT 1', [signer.keyId])).rows[0];
-        const headSeq = BigInt(head.sequence);
-        if (last && BigInt(last.sequence) >= headSeq) return null;
-        const from = last ? BigInt(last.sequence) + 1n : 1n;
+        const last = (await client.query('SELECT sequence::text AS seq, hash FROM audit_checkpoints WHERE "keyId" = $1 ORDER BY sequence DESC LIMIT 1', [signer.keyId])).rows[0];
+        const headSeq = BigInt(head.seq);
+        if (last && BigInt(last.seq) >= headSeq) return null;
+        const from = last ? BigInt(last.seq) + 1n : 1n;
         const check = await this.verifier.walk(from, headSeq, last ? last.hash : GENESIS_HASH, false);
         if (!check.valid) {
           this.logger.error(`audit chain broken at ${check.firstBrokenSequence} (${check.reason}): not signing a checkpoint`);
