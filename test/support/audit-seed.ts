@@ -57,7 +57,7 @@ export async function seedAuditChain(client: ClientBase, count: number, make: (i
 }
 
 /** A plausible event; `i` varies server, actor, action, outcome and time. */
-export function sampleEvent(i: number, o: { start: Date; stepMs: number; servers: number; actors: number; pools: string[]; padding?: number }): SeedRow {
+export function sampleEvent(i: number, o: { start: Date; stepMs: number; servers: number; actors: number; pools: string[]; padding?: number; serverId?: (n: number) => string }): SeedRow {
   const server = i % o.servers;
   const actions = ['server.stop', 'server.start', 'server.restart', 'server.sync', 'server.rename'];
   const outcomes = ['ACCEPTED', 'SUCCEEDED', 'SUCCEEDED', 'FAILED', 'REJECTED'];
@@ -71,7 +71,7 @@ export function sampleEvent(i: number, o: { start: Date; stepMs: number; servers
     actorId: `key-${i % o.actors}`,
     actorName: `actor ${i % o.actors}`,
     resourceType: 'server',
-    resourceId: `srv-b${String(server).padStart(5, '0')}`,
+    resourceId: o.serverId ? o.serverId(server) : `srv-b${String(server).padStart(5, '0')}`,
     resourceName: `node-${server}`,
     poolId: o.pools[server % o.pools.length],
     operationId: `op-${Math.floor(i / 4)}`,
