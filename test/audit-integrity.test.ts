@@ -46,22 +46,29 @@ describe('audit integrity', () => {
   it('200 audited actions in parallel from two replicas and many connections form one unbroken chain', async () => {
     const replica = await t.replica();
     const writers = [t.app.get(AuditWriter), replica.get(AuditWriter)];
-    const appends = Array.from({ length: 192 }, (_, i) =>
-      writers[i % 2].appendNow({
-        type: 'ACTION',
-        action: 'test.parallel',
-        outcome: 'SUCCEEDED',
-        actor: { type: 'API_KEY', id: `key-${i % 5}`, name: `tester ${i % 5}` },
-        resource: { type: 'server', id: `srv-00${(i % 8) + 1}` },
-        details: { i },
-      }),
-    );
-    // Plus real audited HTTP actions on both replicas: renames of the eight servers.
     const https = [request(t.app.getHttpServer()), request(replica.getHttpServer())];
-    const renames = Array.from({ length: 8 }, (_, i) =>
-      https[i % 2].patch(`/v1/servers/srv-00${i + 1}`).set(bearer(t.admin)).send({ name: `parallel-${i}` }).then((r) => expect(r.status).toBe(200)),
+    // 192 direct appends (each its own transaction) and 8 real audited HTTP renames, spread over
+    // both replicas' connection pools. At most 32 in flight, so that on a loaded CI machine
+    // nothing times out waiting for a pooled connection: they still contend for the chain lock.
+    const tasks: (() => Promise<unknown>)[] = Array.from({ length: 192 }, (_, i) => () =>
+        writers[i % 2].appendNow({
+          type: 'ACTION',
+          action: 'test.parallel',
+          outcome: 'SUCCEEDED',
+          actor: { type: 'API_KEY', id: `key-${i % 5}`, name: `tester ${i % 5}` },
+          resource: { type: 'server', id: `srv-00${(i % 8) + 1}` },
+          details: { i },
+        }),
     );
-    await Promise.all([...appends, ...renames]);
+    for (let i = 0; i < 8; i++) {
+      tasks.splice(i * 25, 0, () =>
+        https[i % 2].patch(`/v1/servers/srv-00${i + 1}`).set(bearer(t.admin)).send({ name: `parallel-${i}` }).then((r) => expect(r.status).toBe(200)),
+      );
+    }
+    let next = 0;
+    await Promise.all(Array.from({ length: 32 }, async () => {
+      while (next < tasks.length) await tasks[next++]();
+    }));
 
     const stats = (await su.query(`SELECT count(*)::int AS n, min(sequence)::int AS lo, max(sequence)::int AS hi, count(*) FILTER (WHERE action IN ('test.parallel', 'server.rename'))::int AS ours FROM audit_events`)).rows[0];
     expect(stats.ours).toBe(200);

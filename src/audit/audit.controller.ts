@@ -2,7 +2,6 @@ import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { RequirePermission } from '../auth/decorators';
 import { PageQuery } from '../common/dto';
-import { DomainError } from '../common/errors';
 import { contextOf, ContextualRequest } from '../common/request-context';
 import { AuditCheckpointer } from './audit.checkpointer';
 import { EXPORT_CONTENT_TYPE, writeExport } from './audit.export';
@@ -39,8 +38,12 @@ export class AuditController {
     try {
       await writeExport(res, format, this.audit.batches(contextOf(req).principal, filter));
       res.end();
-    } catch {
-      // Headers are gone: cut the connection so the client sees a truncated download, not a short "complete" one.
+    } catch (e) {
+      if (!res.headersSent) {
+        res.removeHeader('Content-Disposition');
+        throw e; // nothing sent yet: the usual error body (e.g. 503)
+      }
+      // Mid-stream: cut the connection so the client sees a truncated download, not a short "complete" one.
       res.destroy();
     }
   }
@@ -54,9 +57,6 @@ export class AuditController {
   @Get('verify')
   @RequirePermission('audit:read')
   verify(@Query() q: AuditVerifyQuery) {
-    if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
-      throw new DomainError('VALIDATION_FAILED', 'from must not be after to', { fields: [{ field: 'from', problems: ['from must not be after to'] }] });
-    }
     return this.verifier.verify({ from: q.from === undefined ? undefined : BigInt(q.from), to: q.to === undefined ? undefined : BigInt(q.to) });
   }
 

@@ -84,11 +84,15 @@ function drained(out: Writable): Promise<boolean> {
  */
 export async function writeExport(out: Writable, format: ExportFormat, batches: AsyncIterable<AuditEvent[]>): Promise<number> {
   let rows = 0;
-  if (format === 'csv') out.write(csvHeader());
+  // The CSV header goes out with the first batch, so a failure before any row can still be a proper error response.
+  let header = format === 'csv' ? csvHeader() : '';
   for await (const batch of batches) {
     if (out.destroyed) break;
     rows += batch.length;
-    if (!out.write(formatBatch(format, batch)) && !(await drained(out))) break;
+    const chunk = header + formatBatch(format, batch);
+    header = '';
+    if (!out.write(chunk) && !(await drained(out))) break;
   }
+  if (header) out.write(header);
   return rows;
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { PrismaService } from '../database/prisma.service';
 import { auditHash, GENESIS_HASH } from './audit.hash';
@@ -46,6 +47,9 @@ export class AuditVerifier {
 
   /** `from`/`to` are inclusive sequence numbers; `to` defaults to (and is capped at) the head. */
   async verify(range: { from?: bigint; to?: bigint } = {}): Promise<VerifyResult> {
+    if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
+      throw new DomainError('VALIDATION_FAILED', 'from must not be after to', { fields: [{ field: 'from', problems: ['from must not be after to'] }] });
+    }
     const head = BigInt((await this.prisma.pg.query('SELECT coalesce(max(sequence), 0)::text AS head FROM audit_events')).rows[0].head);
     const from = range.from ?? 1n;
     const to = range.to === undefined || range.to > head ? head : range.to;
