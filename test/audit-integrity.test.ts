@@ -41,6 +41,23 @@ describe('audit integrity', () => {
   };
   const snapshot = () => su.query('DROP TABLE IF EXISTS audit_backup; CREATE TABLE audit_backup AS SELECT * FROM audit_events');
   const restore = () => tamper('DELETE FROM audit_events; INSERT INTO audit_events SELECT * FROM audit_backup');
+  /** Edits rows, then recomputes every hash: a chain that is internally perfect again. */
+  const rewriteChain = async (edit: (rows: ReturnType<typeof toAuditEvent>[]) => void) => {
+    const rows = (await su.query('SELECT * FROM audit_events ORDER BY sequence')).rows.map(toAuditEvent);
+    edit(rows);
+    let prev = GENESIS_HASH;
+    for (const r of rows) {
+      r.prevHash = prev;
+      r.hash = auditHash(r);
+      prev = r.hash;
+    }
+    await su.query('BEGIN');
+    await su.query('SET LOCAL session_replication_role = replica');
+    for (const r of rows) {
+      await su.query('UPDATE audit_events SET "actorName" = $1, "occurredAt" = $2, "prevHash" = $3, hash = $4 WHERE sequence = $5', [r.actorName, r.occurredAt, r.prevHash, r.hash, r.sequence.toString()]);
+    }
+    await su.query('COMMIT');
+  };
   const head = async () => Number((await su.query('SELECT max(sequence) AS m FROM audit_events')).rows[0].m);
 
   it('200 audited actions in parallel from two replicas and many connections form one unbroken chain', async () => {
@@ -134,20 +151,14 @@ describe('audit integrity', () => {
       expect(cp).not.toBeNull();
       const signedAt = cp!.sequence;
       // Recompute every hash after editing row 5: the chain alone now looks perfect.
-      const rows = (await su.query('SELECT * FROM audit_events ORDER BY sequence')).rows.map(toAuditEvent);
-      rows[4].actorName = 'forged';
-      let prev = GENESIS_HASH;
-      for (const r of rows) {
-        r.prevHash = prev;
-        r.hash = auditHash(r);
-        prev = r.hash;
-      }
-      await su.query('BEGIN');
-      await su.query('SET LOCAL session_replication_role = replica');
-      for (const r of rows) await su.query('UPDATE audit_events SET "actorName" = $1, "prevHash" = $2, hash = $3 WHERE sequence = $4', [r.actorName, r.prevHash, r.hash, r.sequence.toString()]);
-      await su.query('COMMIT');
+      await rewriteChain((rows) => (rows[4].actorName = 'forged'));
       expect(await verify(`?to=${signedAt - 1}`)).toMatchObject({ valid: true }); // nothing signed vouches for rows before the checkpoint
       expect(await verify()).toMatchObject({ valid: false, firstBrokenSequence: signedAt, reason: 'CHECKPOINT_MISMATCH', checkpoints: { enabled: true, verified: 0 } });
+    });
+
+    it('a rewritten chain whose dates go backwards', async () => {
+      await rewriteChain((rows) => (rows[8].occurredAt = new Date('2020-01-01T00:00:00Z')));
+      expect(await verify('?to=100')).toMatchObject({ valid: false, firstBrokenSequence: 9, reason: 'TIME_REGRESSION' });
     });
 
     it('rows deleted from the end of the chain, behind a signed checkpoint', async () => {

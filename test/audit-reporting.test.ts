@@ -239,4 +239,23 @@ describe('audit reporting', () => {
       expect(r.body.items[0]).toMatchObject({ action: 'server.rename', outcome: 'SUCCEEDED' });
     });
   });
+
+  it('time order is chain order: a row after a future-dated one (a replica with a fast clock) is not dated earlier', async () => {
+    const future = new Date('2099-01-01T00:00:00.000Z');
+    await seedAuditChain(su, 1, () => ({ ...toSeed(all[all.length - 1]), occurredAt: future }));
+    await t.http.patch(`/v1/servers/${servers[4].id}`).set(bearer(t.admin)).send({ name: 'after-the-future' }).expect(200);
+    const [last] = (await t.http.get('/v1/audit-events?order=desc&limit=1').set(bearer(auditor))).body.items;
+    expect(last.action).toBe('server.rename');
+    expect(last.occurredAt).toBe(future.toISOString());
+    const inFuture = await pages(`/v1/audit-events?from=${future.toISOString()}`);
+    expect(inFuture).toHaveLength(2);
+    expect((await t.http.get('/v1/audit-events/verify').set(bearer(auditor))).body.valid).toBe(true);
+  });
+});
+
+const toSeed = (e: AuditEventView): SeedRow => ({
+  occurredAt: new Date(e.occurredAt), type: e.type, action: e.action, outcome: e.outcome, actorType: e.actor.type, actorId: e.actor.id,
+  actorName: e.actor.name, resourceType: e.resource.type, resourceId: e.resource.id, resourceName: e.resource.name, poolId: e.poolId,
+  operationId: e.operationId, requestId: e.requestId, sourceIp: e.sourceIp, userAgent: e.userAgent, fromStatus: e.fromStatus,
+  toStatus: e.toStatus, reason: e.reason, details: e.details,
 });

@@ -85,11 +85,12 @@ export class AuditCheckpointer implements OnApplicationBootstrap, OnModuleDestro
       try {
         const head = (await client.query('SELECT sequence::text AS seq, hash FROM audit_events ORDER BY sequence DESC LIMIT 1')).rows[0];
         if (!head) return null;
-        const last = (await client.query('SELECT sequence::text AS seq, hash FROM audit_checkpoints WHERE "keyId" = $1 ORDER BY sequence DESC LIMIT 1', [signer.keyId])).rows[0];
+        const last = (await client.query('SELECT c.sequence::text AS seq, c.hash, e."occurredAt" FROM audit_checkpoints c LEFT JOIN audit_events e ON e.sequence = c.sequence WHERE c."keyId" = $1 ORDER BY c.sequence DESC LIMIT 1', [signer.keyId])).rows[0];
         const headSeq = BigInt(head.seq);
         if (last && BigInt(last.seq) >= headSeq) return null;
         const from = last ? BigInt(last.seq) + 1n : 1n;
-        const check = await this.verifier.walk(from, headSeq, last ? last.hash : GENESIS_HASH, false);
+        // Anchored on the signed hash, not the row's: a row changed since then breaks the link.
+        const check = await this.verifier.walk(from, headSeq, { hash: last ? last.hash : GENESIS_HASH, occurredAt: last?.occurredAt ?? new Date(0) }, false);
         if (!check.valid) {
           this.logger.error(`audit chain broken at ${check.firstBrokenSequence} (${check.reason}): not signing a checkpoint`);
           return null;

@@ -18,6 +18,8 @@ export interface AuditFilter {
   to?: Date;
 }
 
+const MAX_BIGINT = '9223372036854775807';
+
 const EQUALITY: (keyof AuditFilter)[] = ['resourceId', 'resourceType', 'action', 'type', 'outcome', 'actorId', 'poolId', 'operationId', 'requestId'];
 
 /**
@@ -36,8 +38,18 @@ export class AuditSql {
       const v = f[k];
       if (v !== undefined) q.and(`"${k}" = ${q.param(v)}`);
     }
-    if (f.from) q.and(`"occurredAt" >= ${q.param(f.from)}`);
-    if (f.to) q.and(`"occurredAt" < ${q.param(f.to)}`);
+    if (f.from) {
+      const from = q.param(f.from);
+      q.and(`"occurredAt" >= ${from}`);
+      // occurredAt never decreases along the chain (AuditWriter), so the range is also a sequence
+      // range. Saying so keeps the planner off a sequence-ordered scan of every older row.
+      q.and(`sequence >= coalesce((SELECT min(sequence) FROM audit_events WHERE "occurredAt" = (SELECT min("occurredAt") FROM audit_events WHERE "occurredAt" >= ${from})), ${MAX_BIGINT})`);
+    }
+    if (f.to) {
+      const to = q.param(f.to);
+      q.and(`"occurredAt" < ${to}`);
+      q.and(`sequence <= coalesce((SELECT max(sequence) FROM audit_events WHERE "occurredAt" = (SELECT max("occurredAt") FROM audit_events WHERE "occurredAt" < ${to})), 0)`);
+    }
     return q;
   }
 

@@ -10,6 +10,7 @@ export type BreakReason =
   | 'SEQUENCE_GAP' // a row is missing (deleted)
   | 'PREV_HASH_MISMATCH' // a row does not link to the one before it (deleted, reordered or inserted)
   | 'HASH_MISMATCH' // a row's content no longer matches its hash (edited)
+  | 'TIME_REGRESSION' // a row is dated before the one before it: AuditWriter never does that (rewritten)
   | 'CHECKPOINT_MISMATCH' // the row differs from what a signed checkpoint vouched for (chain rewritten)
   | 'CHECKPOINT_SIGNATURE_INVALID' // a checkpoint was forged or altered
   | 'ROWS_MISSING_AFTER_HEAD'; // a signed checkpoint lies beyond the last row (tail deleted)
@@ -53,23 +54,24 @@ export class AuditVerifier {
     const head = BigInt((await this.prisma.pg.query('SELECT coalesce(max(sequence), 0)::text AS head FROM audit_events')).rows[0].head);
     const from = range.from ?? 1n;
     const to = range.to === undefined || range.to > head ? head : range.to;
-    let prevHash = GENESIS_HASH;
+    let anchor: Anchor = { hash: GENESIS_HASH, occurredAt: new Date(0) };
     if (from > 1n && from <= to) {
-      const before = await this.prisma.pg.query('SELECT hash FROM audit_events WHERE sequence = $1', [(from - 1n).toString()]);
+      const before = await this.prisma.pg.query('SELECT hash, "occurredAt" FROM audit_events WHERE sequence = $1', [(from - 1n).toString()]);
       if (before.rows.length === 0) return this.broken(this.empty(from, to), from - 1n, 'SEQUENCE_GAP', `row ${from - 1n} (the link before the range) is missing`);
-      prevHash = before.rows[0].hash;
+      anchor = before.rows[0];
     }
-    const result = await this.walk(from, to, prevHash, true);
+    const result = await this.walk(from, to, anchor, true);
     // Only an open-ended check can notice rows deleted from the end of the chain.
     if (result.valid && this.signer && (range.to === undefined || range.to >= head)) await this.checkTail(result, head);
     return result;
   }
 
-  /** Checks rows from..to given the hash of row from-1 (genesis for 1). */
-  async walk(from: bigint, to: bigint, prevHash: string, withCheckpoints: boolean): Promise<VerifyResult> {
+  /** Checks rows from..to given row from-1 (genesis for 1). */
+  async walk(from: bigint, to: bigint, anchor: Anchor, withCheckpoints: boolean): Promise<VerifyResult> {
     const result = this.empty(from, to);
     let expected = from;
-    let prev = prevHash;
+    let prev = anchor.hash;
+    let prevAt = anchor.occurredAt;
     while (expected <= to) {
       const { rows } = await this.prisma.pg.query('SELECT * FROM audit_events WHERE sequence >= $1 AND sequence <= $2 ORDER BY sequence LIMIT $3', [expected.toString(), to.toString(), VERIFY_BATCH]);
       if (rows.length === 0) return this.broken(result, expected, 'SEQUENCE_GAP', `row ${expected} is missing`);
@@ -79,6 +81,7 @@ export class AuditVerifier {
         if (e.sequence !== expected) return this.broken(result, expected, 'SEQUENCE_GAP', `row ${expected} is missing (next row is ${e.sequence})`);
         if (e.prevHash !== prev) return this.broken(result, e.sequence, 'PREV_HASH_MISMATCH', `row ${e.sequence} does not link to row ${e.sequence - 1n}`);
         if (auditHash(e) !== e.hash) return this.broken(result, e.sequence, 'HASH_MISMATCH', `row ${e.sequence} was altered after it was written`);
+        if (e.occurredAt < prevAt) return this.broken(result, e.sequence, 'TIME_REGRESSION', `row ${e.sequence} is dated before row ${e.sequence - 1n}`);
         for (const cp of checkpoints.get(e.sequence) ?? []) {
           if (!this.signatureValid(cp)) return this.broken(result, e.sequence, 'CHECKPOINT_SIGNATURE_INVALID', `the checkpoint at ${e.sequence} has an invalid signature`);
           if (cp.hash !== e.hash) return this.broken(result, e.sequence, 'CHECKPOINT_MISMATCH', `row ${e.sequence} differs from the signed checkpoint of ${cp.createdAt.toISOString()}`);
@@ -86,6 +89,7 @@ export class AuditVerifier {
         }
         result.checked += 1;
         prev = e.hash;
+        prevAt = e.occurredAt;
         expected += 1n;
       }
     }
@@ -122,6 +126,12 @@ export class AuditVerifier {
   private broken(r: VerifyResult, at: bigint, reason: BreakReason, message: string): VerifyResult {
     return Object.assign(r, { valid: false, firstBrokenSequence: Number(at), reason, message });
   }
+}
+
+/** The row a walk starts after. */
+export interface Anchor {
+  hash: string;
+  occurredAt: Date;
 }
 
 export interface CheckpointRow {
