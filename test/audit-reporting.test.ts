@@ -164,11 +164,18 @@ describe('audit reporting', () => {
       const records = text.split('\r\n').filter(Boolean);
       expect(records).toHaveLength(all.length + 1);
       expect(records[1].startsWith(`${all[all.length - 1].sequence},`)).toBe(true);
+      const empty = await t.http.get('/v1/audit-events/export?format=csv&actorId=nobody').set(bearer(auditor)).buffer(true).parse((res, cb) => {
+        let s = '';
+        res.on('data', (c: Buffer) => (s += c.toString()));
+        res.on('end', () => cb(null, s));
+      });
+      expect(empty.body).toBe(`${records[0]}\r\n`);
     });
 
     it('bad format, bad filters and missing permission are refused before streaming', async () => {
       expect((await t.http.get('/v1/audit-events/export?format=xml').set(bearer(auditor))).body.error.code).toBe('VALIDATION_FAILED');
-      expect((await t.http.get('/v1/audit-events/export?from=2025-03-05T00:00:00Z&to=2025-03-01T00:00:00Z').set(bearer(auditor))).status).toBe(400);
+      const range = await t.http.get('/v1/audit-events/export?format=csv&from=2025-03-05T00:00:00Z&to=2025-03-01T00:00:00Z').set(bearer(auditor));
+      expect([range.status, range.headers['content-type'], range.headers['content-disposition'], range.body.error?.code]).toEqual([400, expect.stringMatching(/^application\/json/), undefined, 'VALIDATION_FAILED']);
       expect((await t.http.get('/v1/audit-events/export').set(bearer(await t.key('operator')))).status).toBe(403);
     });
   });

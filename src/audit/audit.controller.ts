@@ -25,12 +25,12 @@ export class AuditController {
     return this.audit.list(contextOf(req).principal, q);
   }
 
-  /** Streams the whole matching range; the status line is sent only after input checks pass. */
+  /** Streams the whole matching range. Nothing is sent before the first batch is read, so bad
+   *  input or an unreachable database is still an ordinary error response. */
   @Get('export')
   @RequirePermission('audit:read')
   async export(@Req() req: ContextualRequest, @Query() q: AuditExportQuery, @Res() res: Response): Promise<void> {
     const { format, ...filter } = q;
-    this.audit.prepareExport(filter);
     res.status(200);
     res.setHeader('Content-Type', EXPORT_CONTENT_TYPE[format]);
     res.setHeader('Content-Disposition', `attachment; filename="audit-events-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}"`);
@@ -40,7 +40,7 @@ export class AuditController {
       res.end();
     } catch (e) {
       if (!res.headersSent) {
-        res.removeHeader('Content-Disposition');
+        for (const h of ['Content-Type', 'Content-Disposition']) res.removeHeader(h);
         throw e; // nothing sent yet: the usual error body (e.g. 503)
       }
       // Mid-stream: cut the connection so the client sees a truncated download, not a short "complete" one.

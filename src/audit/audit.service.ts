@@ -74,11 +74,6 @@ export class AuditService {
     }
   }
 
-  /** Validates export input before the first byte is written (errors can still be a 400 then). */
-  prepareExport(f: AuditFilter): void {
-    checkRange(f);
-  }
-
   async summary(p: Principal, f: AuditFilter & { groupBy: SummaryGroup }): Promise<SummaryView> {
     checkRange(f);
     const q = AuditSql.filtered(p, f);
