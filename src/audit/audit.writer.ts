@@ -41,10 +41,13 @@ export class AuditWriter {
     const list = Array.isArray(events) ? events : [events];
     if (list.length === 0) return;
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHAIN_LOCK}::bigint)`;
-    const head = await tx.auditEvent.findFirst({ orderBy: { sequence: 'desc' }, select: { sequence: true, hash: true } });
+    const head = await tx.auditEvent.findFirst({ orderBy: { sequence: 'desc' }, select: { sequence: true, hash: true, occurredAt: true } });
     let sequence = head?.sequence ?? 0n;
     let prevHash = head?.hash ?? GENESIS_HASH;
-    const occurredAt = new Date();
+    // Never earlier than the row before, whatever a replica's clock says: time order is chain
+    // order, so a time range is a contiguous sequence range (AuditSql relies on it).
+    const now = new Date();
+    const occurredAt = head && head.occurredAt > now ? head.occurredAt : now;
     const rows: Prisma.AuditEventCreateManyInput[] = list.map((e) => {
       sequence += 1n;
       const fields = {
