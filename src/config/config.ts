@@ -137,6 +137,8 @@ function jwtConfig(env: Env, nodeEnv: AppConfig['env']): JwtConfig | null {
     poolsClaim: env.JWT_POOLS_CLAIM?.trim() || 'pools',
     clockToleranceSec: int(env, 'JWT_CLOCK_TOLERANCE_SEC', 30, 0, 300),
   };
+}
+
 function auditSigningKey(env: Env): string | undefined {
   const raw = env.AUDIT_SIGNING_KEY;
   if (raw === undefined || raw.trim() === '') return undefined;
@@ -213,7 +215,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       signingKey: auditSigningKey(env),
       checkpointIntervalMs: int(env, 'AUDIT_CHECKPOINT_INTERVAL_MS', 300_000, 1_000, 86_400_000),
     },
-    instanceId: env.INSTANCE_ID || `${require('node:os').hostname()}-${process.pid}`,
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const),
     jwt: jwtConfig(env, nodeEnv),
   };
