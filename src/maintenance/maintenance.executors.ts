@@ -18,8 +18,16 @@ export class MaintenanceExecutors implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.registry.register('UPGRADE', (run) => this.upgrade(run));
-    this.registry.register('REPAIR', (run) => this.repair(run));
+    // A failed upgrade or repair leaves a suspect machine: ERROR, whatever its power state.
+    this.registry.register('UPGRADE', (run) => this.upgrade(run), { failStatus: 'ERROR' });
+    this.registry.register('REPAIR', (run) => this.repair(run), {
+      failStatus: 'ERROR',
+      onFail: (tx, run, error, server) =>
+        this.maintenance.failRepairIfOpen(tx, String(run.params.maintenanceEventId), server, WORKER_ACTOR, `${error.code}: ${error.message}`, {
+          operationId: run.op.id,
+          requestId: run.op.requestId,
+        }),
+    });
   }
 
   /** UPGRADING until the provider finishes; then the status the hardware shows (power is untouched, so the previous one) with the new version. */

@@ -306,6 +306,13 @@ export class MaintenanceService {
     return rows;
   }
 
+  /** A repair operation that ended FAILED outside its executor (e.g. WORKER_LOST): close its event too. */
+  async failRepairIfOpen(tx: Tx, eventId: string, server: Server, actor: Actor, note: string, meta: RequestMeta & { operationId: string | null }): Promise<AuditInput[]> {
+    const event = await tx.maintenanceEvent.findUnique({ where: { id: eventId } });
+    if (!event || !decideMaintenance('fail', event.status).ok) return [];
+    return this.closeRepair(tx, eventId, 'fail', server, actor, note, meta);
+  }
+
   // ---- helpers ----
 
   /** Refuses an action the event's status does not allow, with its audit row. */

@@ -19,14 +19,21 @@ export type FailureHook = (tx: Tx, run: OperationRun, error: { code: string; mes
 export class ExecutorRegistry {
   private readonly executors = new Map<OperationType, OperationExecutor>();
   private readonly failureHooks = new Map<OperationType, FailureHook>();
+  private readonly failStatuses = new Map<OperationType, 'ERROR'>();
 
-  register(type: OperationType, executor: OperationExecutor, opts: { onFail?: FailureHook } = {}): void {
+  /** `failStatus: 'ERROR'`: a failure leaves the server in ERROR rather than in the status its power state suggests. */
+  register(type: OperationType, executor: OperationExecutor, opts: { onFail?: FailureHook; failStatus?: 'ERROR' } = {}): void {
     this.executors.set(type, executor);
     if (opts.onFail) this.failureHooks.set(type, opts.onFail);
+    if (opts.failStatus) this.failStatuses.set(type, opts.failStatus);
   }
 
   onFail(type: OperationType): FailureHook | undefined {
     return this.failureHooks.get(type);
+  }
+
+  failStatus(type: OperationType): 'ERROR' | undefined {
+    return this.failStatuses.get(type);
   }
 
   get(type: OperationType): OperationExecutor | undefined {

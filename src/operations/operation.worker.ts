@@ -171,7 +171,7 @@ export class OperationWorker implements OnApplicationBootstrap, OnModuleDestroy 
       if (!(e instanceof OperationFailure)) this.logger.error(`operation ${op.id} crashed: ${(e as Error).stack}`);
       try {
         const onFail = this.registry.onFail(op.type);
-        await run.fail(code, message, { extra: onFail && ((tx, server) => onFail(tx, run, { code, message }, server)) });
+        await run.fail(code, message, { status: this.registry.failStatus(op.type), extra: onFail && ((tx, server) => onFail(tx, run, { code, message }, server)) });
       } catch (f) {
         if (!(f instanceof LeaseLost)) this.logger.error(`could not fail operation ${op.id}: ${(f as Error).message}`);
       }
