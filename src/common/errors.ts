@@ -72,6 +72,9 @@ export function mapDatabaseError(err: unknown): DomainError | undefined {
   if (!e || typeof e !== 'object') return undefined;
   const code = e.code;
   if (code === 'P2025') return new DomainError('NOT_FOUND', 'Resource not found');
+  // Text PostgreSQL cannot store (a NUL character), seen through Prisma's adapter (P2039) or raw pg.
+  const pgCode = (e as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta?.driverAdapterError?.cause?.originalCode ?? code;
+  if (pgCode === '22021' || pgCode === '22P05') return new DomainError('VALIDATION_FAILED', 'Text must not contain NUL characters');
   if (code === 'P2002' || code === '23505') return new DomainError('CONFLICT', 'A resource with the same unique value already exists');
   if (code === 'P2034' || code === '40001' || code === '40P01') return new DomainError('CONFLICT', 'Concurrent update, please retry');
   if (code === 'P1001' || code === 'P1017' || code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code === 'P2024' || code === 'ECONNRESET') {
