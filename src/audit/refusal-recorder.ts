@@ -27,7 +27,10 @@ export class RefusalRecorder {
     private readonly audit: AuditWriter,
   ) {}
 
-  async record(ctx: RefusalContext, outcome: AuditOutcome, code: string, message: string): Promise<void> {
+  async record(raw: RefusalContext, outcome: AuditOutcome, code: string, message: string): Promise<void> {
+    // Ids and messages come from the caller; PostgreSQL text cannot hold NUL, and the refusal must still be recorded.
+    const ctx = { ...raw, resourceId: raw.resourceId?.replace(/\u0000/g, '\uFFFD') };
+    message = message.replace(/\u0000/g, '\uFFFD');
     let resource: { type: string; id?: string; name?: string } = { type: ctx.meta?.resourceType ?? 'api' };
     let poolId: string | null = null;
     if (ctx.meta && ctx.resourceId && ctx.meta.resourceType === 'server') {

@@ -70,14 +70,18 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; un
 export function mapDatabaseError(err: unknown): DomainError | undefined {
   const e = err as { code?: string; name?: string; message?: string; cause?: unknown } | undefined;
   if (!e || typeof e !== 'object') return undefined;
-  const code = e.code;
-  if (code === 'P2025') return new DomainError('NOT_FOUND', 'Resource not found');
+  if (e.code === 'P2025') return new DomainError('NOT_FOUND', 'Resource not found');
+  // Prisma's pg adapter wraps PostgreSQL's own code (P2039 "Database error", P2010 "Raw query failed").
+  const code = (e as { meta?: { driverAdapterError?: { cause?: { originalCode?: string } } } }).meta?.driverAdapterError?.cause?.originalCode ?? e.code;
+  // Text PostgreSQL cannot store (a NUL character).
+  if (code === '22021' || code === '22P05') return new DomainError('VALIDATION_FAILED', 'Text must not contain NUL characters');
   if (code === 'P2002' || code === '23505') return new DomainError('CONFLICT', 'A resource with the same unique value already exists');
   if (code === 'P2034' || code === '40001' || code === '40P01') return new DomainError('CONFLICT', 'Concurrent update, please retry');
-  if (code === 'P1001' || code === 'P1017' || code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code === 'P2024' || code === 'ECONNRESET') {
+  // Connection lost or refused, server shutting down or starting up (class 08, 57P01-57P03).
+  if (['P1001', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code ?? '')) {
     return new DomainError('SERVICE_UNAVAILABLE', 'The database is unavailable, please retry');
   }
-  if (/Can't reach database|Connection terminated|ECONNREFUSED|connection timeout|Timed out fetching a new connection|Cannot use a pool after calling end/i.test(e.message ?? '')) {
+  if (/Can't reach database|Connection terminated|ECONNREFUSED|connection timeout|Timed out fetching a new connection|Cannot use a pool after calling end|not queryable|terminating connection|database system is (starting up|shutting down)/i.test(e.message ?? '')) {
     return new DomainError('SERVICE_UNAVAILABLE', 'The database is unavailable, please retry');
   }
   return undefined;

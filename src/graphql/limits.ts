@@ -86,7 +86,11 @@ export function limitsPlugin(limits: Limits): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema, operationName }) {
+        async didResolveOperation({ request, document, schema, operationName, operation }) {
+          // Subscriptions are served over graphql-ws only; over HTTP they would fail as INTERNAL.
+          if (operation?.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws protocol) at /graphql', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
           const errors = checkLimits(schema, document, request.variables, operationName, limits);
           // A refused request, not a failed execution: HTTP 400 like other validation errors.
           if (errors.length) throw new GraphQLError(errors[0].message, { extensions: { ...errors[0].extensions, http: { status: 400 } } });

@@ -25,7 +25,7 @@ const HOSTILE_BODIES: unknown[] = [
   { unknownField: true },
 ];
 const RAW_BODIES = ['{"__proto__": {"isAdmin": true}}', '{"a": {"__proto__": {"x": 1}}}', '{"unterminated": ', '[]', '[{"a":1}]', 'null', '"string"', '12', 'true', '\u0000\u0001', '{"a":1}{"b":2}'];
-const HOSTILE_IDS = ["srv-001'--", '../../etc/passwd', '%00', 'x'.repeat(2000), '${jndi:ldap://x}', 'srv-001;DROP'];
+const HOSTILE_IDS = ["srv-001'--", '../../etc/passwd', '%00', 'srv-001\u0000', 'x'.repeat(2000), '${jndi:ldap://x}', 'srv-001;DROP'];
 const HOSTILE_QUERIES = ['limit=-1', 'limit=1e9', 'limit=abc', 'cursor=!!!', 'status[]=RUNNING', 'from=yesterday', 'q[$ne]=1', 'order=sideways', 'format=exe', 'groupBy=nothing'];
 
 /** Malformed and hostile input on every REST route: only 4xx, no state change, process healthy. */
