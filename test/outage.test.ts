@@ -1,28 +1,22 @@
 import type { INestApplication } from '@nestjs/common';
-import * as fs from 'node:fs';
-import { ChildProcess, spawn } from 'node:child_process';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import request from 'supertest';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/config';
 import { migrate } from '../src/database/migrator';
 import { ADMIN_KEY, bearer, testEnv, until } from './support/app';
-import { freePort } from './support/process';
+import { OwnPostgres, startOwnPostgres } from './support/own-postgres-client';
 
 /**
  * A real database outage: this test runs its OWN embedded PostgreSQL (never the
  * shared one), stops it under a running app, and starts it again.
  */
 describe('database outage', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'liteserver-outage-pg-'));
-  fs.chmodSync(dir, 0o755); // initdb runs as the postgres user when started as root
   let pg: OwnPostgres;
   let app: INestApplication;
   let http: ReturnType<typeof request>;
 
   beforeAll(async () => {
-    pg = await ownPostgres(dir, await freePort());
+    pg = await startOwnPostgres('liteserver-outage-pg-');
     const url = pg.url;
     await migrate(url);
     app = await createApp(loadConfig(testEnv(url, { INSTANCE_ID: 'outage-a', WORKER_POLL_MS: '50' })));
@@ -33,7 +27,6 @@ describe('database outage', () => {
   afterAll(async () => {
     await app?.close().catch(() => undefined);
     await pg?.exit();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('answers 503 SERVICE_UNAVAILABLE while the database is down, stays alive, and recovers by itself', async () => {
@@ -80,45 +73,3 @@ describe('database outage', () => {
     });
   });
 });
-
-interface OwnPostgres {
-  url: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  exit(): Promise<void>;
-}
-
-/** Starts test/support/own-postgres.js and drives it over stdin. */
-async function ownPostgres(dir: string, port: number): Promise<OwnPostgres> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(__dirname, 'support', 'own-postgres.js'), dir, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const expectLine = (line: string) =>
-    until(`own postgres: ${line}`, async () => {
-      if (child.exitCode !== null) throw new Error(`own postgres exited: ${err}`);
-      const i = out.indexOf(line);
-      if (i < 0) return undefined;
-      const rest = out.slice(i);
-      const end = rest.indexOf('\n');
-      if (end < 0) return undefined;
-      out = out.slice(i + end + 1);
-      return rest.slice(0, end);
-    }, 90_000);
-  const ready = await expectLine('ready ');
-  const send = async (cmd: string, reply: string) => {
-    child.stdin!.write(`${cmd}\n`);
-    await expectLine(reply);
-  };
-  return {
-    url: ready.slice('ready '.length),
-    stop: () => send('stop', 'stopped'),
-    start: () => send('start', 'started'),
-    exit: async () => {
-      child.stdin!.end();
-      await exited;
-    },
-  };
-}
