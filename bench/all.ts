@@ -13,6 +13,7 @@ import { RESULTS_DIR } from './support';
 const MODEST: Record<string, Record<string, string>> = {
   'api.bench.ts': { BENCH_DURATION_S: '5', BENCH_FLEET: '2000' },
   'sync.bench.ts': { BENCH_SERVERS: '2000' },
+  'audit.bench.ts': { AUDIT_BENCH_ROWS: '200000', AUDIT_BENCH_RUNS: '10' },
 };
 
 fs.rmSync(RESULTS_DIR, { recursive: true, force: true });

@@ -59,6 +59,11 @@ const TABLE: Record<string, Row> = {
   'GET /v1/pools/{id}/sync-policy': /*     */ row('ok', 'ok', 'ok', 'ok', 404),
   'PUT /v1/pools/{id}/sync-policy': /*     */ row(403, 403, 'ok', 403, 404, { policy: 'ADOPT' }),
   'GET /v1/audit-events': /*               */ row(403, 403, 403, 'ok', 403),
+  'GET /v1/audit-events/export': /*        */ row(403, 403, 403, 'ok', 403),
+  'GET /v1/audit-events/summary': /*       */ row(403, 403, 403, 'ok', 403),
+  'GET /v1/audit-events/verify': /*        */ row(403, 403, 403, 'ok', 403),
+  'GET /v1/audit-events/checkpoints': /*   */ row(403, 403, 403, 'ok', 403),
+  'GET /v1/servers/{id}/history': /*       */ row('ok', 'ok', 'ok', 'ok', 404), // actions and transitions, without the auditor-only fields
   'POST /v1/api-keys': /*                  */ row(403, 403, 'ok', 403, 'ok', { name: 'matrix', role: 'viewer' }), // scoped: a key within its own pools
   'GET /v1/api-keys': /*                   */ row(403, 403, 'ok', 403, 'ok'), // scoped: lists only its pools' keys
   'DELETE /v1/api-keys/{id}': /*           */ row(403, 403, 'ok', 403, 404), // an unrestricted key is outside any scope
@@ -95,6 +100,7 @@ describe('RBAC: every route × every role', () => {
 
   /** A concrete URL for a route; `{id}` is a resource in pool-ascend-a (a fresh unrestricted key for api-keys). */
   async function urlOf(path: string, method = 'get'): Promise<string> {
+    if (path === '/v1/audit-events/summary') return `${path}?groupBy=action`; // a required parameter
     if (!path.includes('{id}')) return path;
     const id = path.startsWith('/v1/images') && method !== 'get'
       ? await customImage()

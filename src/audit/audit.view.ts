@@ -43,3 +43,33 @@ export const toAuditView = (e: AuditEvent): AuditEventView => ({
   prevHash: e.prevHash,
   hash: e.hash,
 });
+
+/** A server's timeline entry: what happened and who did it, without the
+ *  forensic fields (source IP, user agent, details, hashes) kept for auditors. */
+export interface HistoryEntry {
+  sequence: number;
+  occurredAt: string;
+  type: string;
+  action: string;
+  outcome: string;
+  actor: { type: string; id: string; name: string };
+  fromStatus: string | null;
+  toStatus: string | null;
+  reason: string | null;
+  operationId: string | null;
+  requestId: string | null;
+}
+
+export const toHistoryEntry = (e: AuditEvent): HistoryEntry => ({
+  sequence: Number(e.sequence),
+  occurredAt: e.occurredAt.toISOString(),
+  type: e.type,
+  action: e.action,
+  outcome: e.outcome,
+  actor: { type: e.actorType, id: e.actorId, name: e.actorName },
+  fromStatus: e.fromStatus,
+  toStatus: e.toStatus,
+  reason: e.reason,
+  operationId: e.operationId,
+  requestId: e.requestId,
+});

@@ -42,10 +42,13 @@ export class AuditWriter {
     const list = Array.isArray(events) ? events : [events];
     if (list.length === 0) return;
     // Takes the chain lock (CHAIN_LOCK, held until commit) and then reads the head, in one round trip.
-    const [head] = await tx.$queryRaw<{ head_sequence: bigint; head_hash: string }[]>`SELECT head_sequence, head_hash FROM audit_chain_head()`;
+    const [head] = await tx.$queryRaw<{ head_sequence: bigint; head_hash: string; head_occurred_at: Date }[]>`SELECT head_sequence, head_hash, head_occurred_at FROM audit_chain_head()`;
     let sequence = head ? BigInt(head.head_sequence) : 0n;
     let prevHash = head?.head_hash ?? GENESIS_HASH;
-    const occurredAt = new Date();
+    // Never earlier than the row before, whatever a replica's clock says: time order is chain
+    // order, so a time range is a contiguous sequence range (AuditSql relies on it).
+    const now = new Date();
+    const occurredAt = head && head.head_occurred_at > now ? head.head_occurred_at : now;
     const rows: Prisma.AuditEventCreateManyInput[] = list.map((e) => {
       sequence += 1n;
       const fields = {

@@ -2,6 +2,8 @@
  * The one place that reads process.env. Every variable is parsed and validated
  * once at start-up; a bad value stops the service with a message naming it.
  */
+import { parseSigningKey } from '../audit/audit.signing';
+
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -28,6 +30,8 @@ export interface AppConfig {
   bodyLimitKb: number;
   /** How long SIGTERM waits for in-flight operations before releasing their leases. */
   shutdownTimeoutMs: number;
+  /** signingKey: Ed25519 key for signed checkpoints (validated here, kept out of the database). */
+  audit: { signingKey: string | undefined; checkpointIntervalMs: number };
   instanceId: string;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** Bearer JWTs of portal users; null when neither JWT_SECRET nor JWT_JWKS_URL is set. */
@@ -135,6 +139,17 @@ function jwtConfig(env: Env, nodeEnv: AppConfig['env']): JwtConfig | null {
   };
 }
 
+function auditSigningKey(env: Env): string | undefined {
+  const raw = env.AUDIT_SIGNING_KEY;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    parseSigningKey(raw);
+  } catch (e) {
+    throw new ConfigError(`AUDIT_SIGNING_KEY ${(e as Error).message}`);
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -196,6 +211,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitKb: int(env, 'BODY_LIMIT_KB', 256, 1, 102_400),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     instanceId,
+    audit: {
+      signingKey: auditSigningKey(env),
+      checkpointIntervalMs: int(env, 'AUDIT_CHECKPOINT_INTERVAL_MS', 300_000, 1_000, 86_400_000),
+    },
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const),
     jwt: jwtConfig(env, nodeEnv),
   };
