@@ -28,7 +28,9 @@ export interface ServerChange {
 
 /** A server row with its image's name, as the raw read paths select it (pg returns enums as text, timestamptz as Date, jsonb parsed). */
 type ServerRow = Server & { imageName: string | null };
-const SERVER_SELECT = 'SELECT s.*, i.name AS "imageName" FROM servers s LEFT JOIN images i ON i.id = s."imageId"';
+// Columns listed, not `*`: a prepared statement's result shape must not change under a rolling migration.
+const SERVER_COLUMNS = 's.id, s.name, s."poolId", s.role, s.status, s."statusReason", s.task, s."acceleratorType", s."acceleratorModel", s."acceleratorCount", s.vcpus, s."memoryGib", s.architecture, s.flavor, s."vpcId", s."subnetId", s."ipAddress", s."systemDiskType", s."systemDiskSizeGb", s."dataDisks", s."imageId", s."driverVersion", s."firmwareVersion", s."runningSince", s."lastSyncedAt", s.version, s."createdAt", s."updatedAt"';
+const SERVER_SELECT = `SELECT ${SERVER_COLUMNS}, i.name AS "imageName" FROM servers s LEFT JOIN images i ON i.id = s."imageId"`;
 const withImage = ({ imageName, ...s }: ServerRow) => ({ ...s, image: imageName === null ? null : { id: s.imageId, name: imageName } });
 
 @Injectable()
@@ -87,7 +89,7 @@ export class ServersService {
   async findVisible(p: Principal, id: string, tx: Tx = this.prisma): Promise<Server> {
     // Outside a transaction (the common case: before accepting an action) a prepared statement on the shared pool.
     const s: Server | null = tx === this.prisma
-      ? ((await this.prisma.pg.query<Server>({ name: 'server_row_by_id', text: 'SELECT * FROM servers WHERE id = $1', values: [id] })).rows[0] ?? null)
+      ? ((await this.prisma.pg.query<Server>({ name: 'server_row_by_id', text: `SELECT ${SERVER_COLUMNS} FROM servers s WHERE s.id = $1`, values: [id] })).rows[0] ?? null)
       : await tx.server.findUnique({ where: { id } });
     if (!s || !canSeePool(p, s.poolId)) throw notFound('Server', id);
     return s;
