@@ -129,8 +129,10 @@ export class OperationsService {
       throw e;
     }
     this.worker.kick();
-    // The row as inserted is the row as committed: no re-read.
-    return { operation: toOperationView(created!), replayed: false };
+    // Without an onAccept hook the row as inserted is the row as committed (no re-read);
+    // a hook may update it (create-image records the new image's id in params).
+    const op = req.onAccept ? await this.prisma.operation.findUniqueOrThrow({ where: { id: operationId } }) : created!;
+    return { operation: toOperationView(op), replayed: false };
   }
 
   private async replay(p: Principal, key: string | undefined, requestHash: string): Promise<Accepted | undefined> {
