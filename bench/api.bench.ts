@@ -139,8 +139,9 @@ async function main() {
   const db = await freshDatabase(server.adminUrl, 'bench_api');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const main = path.join(__dirname, '..', 'dist', 'src', 'main.js');
-  const svc = spawn(process.execPath, [main], {
+  // BENCH_SERVICE_MAIN: another build of the service (e.g. an older commit, for a before/after).
+  const main = process.env.BENCH_SERVICE_MAIN ?? path.join(__dirname, '..', 'dist', 'src', 'main.js');
+  const svc = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), main], {
     env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), ADMIN_API_KEY: KEY, SIMULATOR_FLEET_SIZE: String(FLEET), WORKER_ENABLED: 'false', SYNC_ENABLED: 'false', LOG_LEVEL: 'error', NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '0' },
     stdio: 'inherit',
   });

@@ -17,6 +17,7 @@ import { PrismaService } from '../src/database/prisma.service';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { SyncPoller } from '../src/sync/sync.poller';
 import { createTestDatabase } from '../test/support/database';
+import { writeResult } from './support';
 
 const num = (name: string, def: number) => (process.env[name] ? Number(process.env[name]) : def);
 const SERVERS = num('BENCH_SERVERS', 10_000);
@@ -54,6 +55,7 @@ async function main() {
     console.log(`status-sync sweep: ${SERVERS} servers, provider latency ${LATENCY} ms, concurrency ${CONCURRENCY} (PostgreSQL pool 20)`);
     console.log(`lower bound = servers × latency ÷ concurrency = ${(bound / 1000).toFixed(2)} s\n`);
 
+    const rows: string[] = [];
     const sweep = async (label: string) => {
       await prisma.$executeRaw`UPDATE sync_states SET "nextSyncAt" = now()`;
       const before = await snapshot(prisma);
@@ -69,6 +71,7 @@ async function main() {
           `${d('state')} sync_states rows, ${d('transition')} status transitions, ${d('report')} reports`,
       );
       console.log(`  server rows changed besides lastSyncedAt: ${after.changed(before)}; audit rows +${after.audit - before.audit}\n`);
+      rows.push(`| ${label} | ${(s.durationMs / 1000).toFixed(2)} s | ${(s.durationMs / bound).toFixed(2)} × | ${s.checked} | ${s.driftFound} / ${s.repaired} | ${d('claim')} + ${d('last_synced_batch')} | ${after.changed(before)} | +${after.audit - before.audit} |`);
       return s;
     };
 
@@ -79,6 +82,20 @@ async function main() {
     await sweep(`sweep with ${DRIFT_PCT}% drift (${drifted} servers powered off), first observation (grace)`);
     await sweep(`sweep with ${DRIFT_PCT}% drift, second observation: adopted`);
     await sweep('sweep after repair (no drift)');
+    writeResult(
+      'sync',
+      [
+        `### Status sync (${SERVERS} servers, provider latency ${LATENCY} ms, concurrency ${CONCURRENCY})`,
+        '',
+        `Lower bound of a sweep = servers × latency ÷ concurrency = ${(bound / 1000).toFixed(2)} s.`,
+        '',
+        '| sweep | duration | vs bound | checked | drift found / repaired | claim + lastSyncedAt statements (batched) | server rows changed besides lastSyncedAt | audit rows |',
+        '|---|---|---|---|---|---|---|---|',
+        ...rows,
+        '',
+      ].join('\n'),
+      { servers: SERVERS, latencyMs: LATENCY, concurrency: CONCURRENCY, boundMs: bound, rows },
+    );
   } finally {
     await app?.close();
     await db.drop();

@@ -25,8 +25,9 @@ export interface AuditInput {
   details?: Record<string, unknown> | null;
 }
 
-/** Serialises appends to the one hash chain across every connection and replica. */
-const CHAIN_LOCK = 72707371;
+/** Serialises appends to the one hash chain across every connection and replica
+ *  (taken inside the SQL function audit_chain_head(), migration 20261202090000). */
+export const CHAIN_LOCK = 72707371;
 
 /**
  * Appends to the audit trail inside the caller's transaction: the rows commit
@@ -40,14 +41,14 @@ export class AuditWriter {
   async append(tx: Tx, events: AuditInput | AuditInput[]): Promise<void> {
     const list = Array.isArray(events) ? events : [events];
     if (list.length === 0) return;
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHAIN_LOCK}::bigint)`;
-    const head = await tx.auditEvent.findFirst({ orderBy: { sequence: 'desc' }, select: { sequence: true, hash: true, occurredAt: true } });
-    let sequence = head?.sequence ?? 0n;
-    let prevHash = head?.hash ?? GENESIS_HASH;
+    // Takes the chain lock (CHAIN_LOCK, held until commit) and then reads the head, in one round trip.
+    const [head] = await tx.$queryRaw<{ head_sequence: bigint; head_hash: string; head_occurred_at: Date }[]>`SELECT head_sequence, head_hash, head_occurred_at FROM audit_chain_head()`;
+    let sequence = head ? BigInt(head.head_sequence) : 0n;
+    let prevHash = head?.head_hash ?? GENESIS_HASH;
     // Never earlier than the row before, whatever a replica's clock says: time order is chain
     // order, so a time range is a contiguous sequence range (AuditSql relies on it).
     const now = new Date();
-    const occurredAt = head && head.occurredAt > now ? head.occurredAt : now;
+    const occurredAt = head && head.head_occurred_at > now ? head.head_occurred_at : now;
     const rows: Prisma.AuditEventCreateManyInput[] = list.map((e) => {
       sequence += 1n;
       const fields = {

@@ -138,7 +138,14 @@ export class ApiKeysService {
 
   /** Resolves a bearer secret to a principal, or null if unknown, expired or revoked. */
   async authenticate(secret: string): Promise<Principal | null> {
-    const key = await this.prisma.apiKey.findUnique({ where: { secretHash: hashSecret(secret) } });
+    // Hot path (every request): one prepared statement on the shared pool, no
+    // Prisma and no cache, so a revocation applies to the very next request on every replica.
+    const { rows } = await this.prisma.pg.query<{ id: string; name: string; role: Role; poolIds: string[]; expiresAt: Date | null; revokedAt: Date | null }>({
+      name: 'auth_api_key',
+      text: 'SELECT id, name, role::text AS role, "poolIds", "expiresAt", "revokedAt" FROM api_keys WHERE "secretHash" = $1',
+      values: [hashSecret(secret)],
+    });
+    const key = rows[0];
     if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
     return { type: 'API_KEY', id: key.id, name: key.name, role: key.role, poolIds: key.poolIds.length ? key.poolIds : null };
   }

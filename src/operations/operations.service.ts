@@ -79,6 +79,7 @@ export class OperationsService {
     }
 
     const operationId = newId('op');
+    let created: Operation | undefined;
     try {
       await this.prisma.$transaction(async (tx) => {
         if (req.idempotencyKey) {
@@ -91,10 +92,9 @@ export class OperationsService {
         // Actions that take the server (a task or a new status) claim it by CAS;
         // sync runs beside anything and writes nothing here.
         if (decision.enter || decision.task) {
-          const updated = await this.servers.casUpdate(tx, server, { status: decision.enter, task: decision.task ?? null, statusReason: null });
-          if (!updated) throw new CasLost();
+          if (!(await this.servers.casClaim(tx, server, { status: decision.enter, task: decision.task ?? null }))) throw new CasLost();
         }
-        await tx.operation.create({
+        created = await tx.operation.create({
           data: {
             id: operationId,
             type: req.type,
@@ -129,7 +129,9 @@ export class OperationsService {
       throw e;
     }
     this.worker.kick();
-    const op = await this.prisma.operation.findUniqueOrThrow({ where: { id: operationId } });
+    // Without an onAccept hook the row as inserted is the row as committed (no re-read);
+    // a hook may update it (create-image records the new image's id in params).
+    const op = req.onAccept ? await this.prisma.operation.findUniqueOrThrow({ where: { id: operationId } }) : created!;
     return { operation: toOperationView(op), replayed: false };
   }
 

@@ -8,7 +8,7 @@ import type { RequestContext } from '../common/request-context';
 import { PrismaService, Tx } from '../database/prisma.service';
 import { allowedActions, assertTransition, decide, ServerAction, ServerStatus, ServerTask } from './server.state-machine';
 import { toServerView, ServerView } from './server.view';
-import { notifyServerChanged } from '../events/change-events';
+import { notifyServerChanged, SERVER_CHANNEL } from '../events/change-events';
 
 export interface ServerFilter {
   status?: ServerStatus;
@@ -26,6 +26,13 @@ export interface ServerChange {
   data?: Prisma.ServerUpdateManyMutationInput;
 }
 
+/** A server row with its image's name, as the raw read paths select it (pg returns enums as text, timestamptz as Date, jsonb parsed). */
+type ServerRow = Server & { imageName: string | null };
+// Columns listed, not `*`: a prepared statement's result shape must not change under a rolling migration.
+const SERVER_COLUMNS = 's.id, s.name, s."poolId", s.role, s.status, s."statusReason", s.task, s."acceleratorType", s."acceleratorModel", s."acceleratorCount", s.vcpus, s."memoryGib", s.architecture, s.flavor, s."vpcId", s."subnetId", s."ipAddress", s."systemDiskType", s."systemDiskSizeGb", s."dataDisks", s."imageId", s."driverVersion", s."firmwareVersion", s."runningSince", s."lastSyncedAt", s.version, s."createdAt", s."updatedAt"';
+const SERVER_SELECT = `SELECT ${SERVER_COLUMNS}, i.name AS "imageName" FROM servers s LEFT JOIN images i ON i.id = s."imageId"`;
+const withImage = ({ imageName, ...s }: ServerRow) => ({ ...s, image: imageName === null ? null : { id: s.imageId, name: imageName } });
+
 @Injectable()
 export class ServersService {
   constructor(
@@ -40,17 +47,21 @@ export class ServersService {
 
   async list(p: Principal, f: ServerFilter): Promise<Page<ServerView>> {
     const after = decodeCursor(f.cursor, (v): v is string => typeof v === 'string');
-    const where: Prisma.ServerWhereInput = {
-      AND: [
-        this.scopeWhere(p),
-        f.status ? { status: f.status } : {},
-        f.poolId ? { poolId: f.poolId } : {},
-        f.q ? { name: { contains: f.q, mode: 'insensitive' } } : {},
-        after ? { id: { gt: after } } : {},
-      ],
-    };
-    const rows = await this.prisma.server.findMany({ where, orderBy: { id: 'asc' }, take: f.limit + 1, include: { image: { select: { id: true, name: true } } } });
-    const items = rows.slice(0, f.limit).map((s) => toServerView(s));
+    // Hot path: one parameterised statement on the shared pool (same filters and
+    // order as the Prisma query it replaces; the indexes on (poolId, id) and (status, id) serve it).
+    const values: unknown[] = [];
+    const where: string[] = [];
+    const param = (v: unknown) => `$${values.push(v)}`;
+    if (p.poolIds !== null) where.push(`s."poolId" = ANY(${param(p.poolIds)}::text[])`);
+    if (f.status) where.push(`s.status = ${param(f.status)}::"ServerStatus"`);
+    if (f.poolId) where.push(`s."poolId" = ${param(f.poolId)}`);
+    // A substring, not a pattern: LIKE wildcards in q match themselves.
+    if (f.q) where.push(`s.name ILIKE '%' || ${param(f.q.replace(/[\\%_]/g, (c) => `\\${c}`))} || '%'`);
+    if (after) where.push(`s.id > ${param(after)}`);
+    const sql = `${SERVER_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.id LIMIT ${param(f.limit + 1)}`;
+    const { rows } = await this.prisma.pg.query<ServerRow>(sql, values);
+    const now = Date.now();
+    const items = rows.slice(0, f.limit).map((s) => toServerView(withImage(s), now));
     return { items, nextCursor: rows.length > f.limit ? encodeCursor(items[items.length - 1].id) : null };
   }
 
@@ -76,16 +87,21 @@ export class ServersService {
 
   /** Reads a server the principal may see, or throws NOT_FOUND. */
   async findVisible(p: Principal, id: string, tx: Tx = this.prisma): Promise<Server> {
-    const s = await tx.server.findUnique({ where: { id } });
+    // Outside a transaction (the common case: before accepting an action) a prepared statement on the shared pool.
+    const s: Server | null = tx === this.prisma
+      ? ((await this.prisma.pg.query<Server>({ name: 'server_row_by_id', text: `SELECT ${SERVER_COLUMNS} FROM servers s WHERE s.id = $1`, values: [id] })).rows[0] ?? null)
+      : await tx.server.findUnique({ where: { id } });
     if (!s || !canSeePool(p, s.poolId)) throw notFound('Server', id);
     return s;
   }
 
   /** One query: the server with its image name, then the pool-scope check. */
   async get(p: Principal, id: string): Promise<ServerView> {
-    const s = await this.prisma.server.findUnique({ where: { id }, include: { image: { select: { id: true, name: true } } } });
+    // Hot path: a prepared statement on the shared pool rather than Prisma (same row, same view).
+    const { rows } = await this.prisma.pg.query<ServerRow>({ name: 'server_by_id', text: `${SERVER_SELECT} WHERE s.id = $1`, values: [id] });
+    const s = rows[0];
     if (!s || !canSeePool(p, s.poolId)) throw notFound('Server', id);
-    return toServerView(s);
+    return toServerView(withImage(s));
   }
 
   async view(id: string): Promise<ServerView> {
@@ -136,6 +152,29 @@ export class ServersService {
    * the state machine. Returns the new row, or null if someone else changed the
    * server first (the caller decides whether that is a 409 or a skip).
    */
+  /**
+   * The compare-and-swap of casUpdate for a status/task claim (accepting an
+   * action), in ONE statement with its change notification and without
+   * re-reading the row: the acceptance transaction holds the audit chain lock
+   * until commit, so every round trip in it counts. True if the claim won.
+   */
+  async casClaim(tx: Tx, server: Server, change: { status?: ServerStatus; task: ServerTask | null }): Promise<boolean> {
+    const status = change.status ?? server.status;
+    if (status !== server.status) assertTransition(server.status, status);
+    // As casUpdate: RUNNING keeps its start time, entering RUNNING starts it, any other status clears it.
+    const keepRunningSince = status === 'RUNNING' && server.status === 'RUNNING';
+    const runningSince = status === 'RUNNING' ? new Date() : null;
+    const notify = status !== server.status || change.task !== server.task;
+    const payload = JSON.stringify({ serverId: server.id, poolId: server.poolId, status, previousStatus: server.status, task: change.task, version: server.version + 1 });
+    const rows = await tx.$queryRaw<unknown[]>`
+      WITH u AS (
+        UPDATE servers SET status = ${status}::"ServerStatus", task = ${change.task}::"ServerTask", "statusReason" = NULL,
+          "runningSince" = CASE WHEN ${keepRunningSince} THEN "runningSince" ELSE ${runningSince}::timestamptz END, version = version + 1, "updatedAt" = ${new Date()}::timestamptz
+        WHERE id = ${server.id} AND version = ${server.version} RETURNING id)
+      SELECT u.id, (CASE WHEN ${notify} THEN pg_notify(${SERVER_CHANNEL}, ${payload}) END)::text AS notified FROM u`;
+    return rows.length === 1;
+  }
+
   async casUpdate(tx: Tx, server: Server, change: ServerChange): Promise<Server | null> {
     if (change.status !== undefined && change.status !== server.status) assertTransition(server.status, change.status);
     const data: Prisma.ServerUpdateManyMutationInput = { ...change.data, version: { increment: 1 } };
