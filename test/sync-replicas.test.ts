@@ -73,8 +73,9 @@ describe('status sync on three replicas', () => {
       // Claims are spaced by the interval on the database clock, so within `elapsed`
       // a server can be read at most floor(elapsed / interval) + 1 times.
       expect(Math.max(...r)).toBeLessThanOrEqual(Math.floor(elapsed / INTERVAL) + 1);
-      const owners = await t.prisma.syncState.groupBy({ by: ['claimedBy'], _count: { _all: true } });
-      expect(owners.length).toBeGreaterThanOrEqual(2);
+      // Which loop wakes first is up to the scheduler: on a busy machine one replica may
+      // claim a whole interval's work, which is correct. That the work is shared when
+      // sweeps overlap is shown deterministically by 'sweeping at once' above.
     } finally {
       await t.close();
     }
