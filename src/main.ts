@@ -3,6 +3,7 @@ import { createApp, bootLogger } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import { migrate } from './database/migrator';
+import { ReadinessState } from './health/readiness.state';
 import { bootstrapLogger } from './logging/logger';
 
 async function main(): Promise<void> {
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
       bootLogger.error('shutdown did not finish in time; exiting');
       process.exit(1);
     }, config.shutdownTimeoutMs + 15_000).unref();
+    app.get(ReadinessState).startDraining();
     await app.close();
     await stopEmbedded?.();
     process.exit(0);

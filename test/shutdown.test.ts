@@ -73,4 +73,21 @@ describe('graceful shutdown', () => {
     expect(await opStatus(op.id)).toMatchObject({ status: 'SUCCEEDED' });
     expect(p.output()).not.toMatch(/released \d+ unfinished/);
   });
+
+  it('answers /readyz 503 while draining, so load balancers stop sending work', async () => {
+    const p = await start({ INSTANCE_ID: 'drain-ready', SIMULATOR_TRANSITION_MS: '3000', SHUTDOWN_TIMEOUT_MS: '20000' });
+    const r = await fetch(`${p.url}/v1/servers/srv-005/stop`, { method: 'POST', headers: { ...bearer(ADMIN_KEY), 'Content-Type': 'application/json' }, body: '{}' });
+    const op = (await r.json()) as { id: string };
+    await until('the operation to be claimed', async () => (await opStatus(op.id)).leaseOwner === 'drain-ready');
+    expect((await fetch(`${p.url}/readyz`)).status).toBe(200);
+    p.child.kill('SIGTERM');
+    const ready = await until('readyz to report draining', async () => {
+      const res = await fetch(`${p.url}/readyz`);
+      return res.status === 503 ? ((await res.json()) as { error: { code: string; details: unknown } }) : undefined;
+    });
+    expect(ready.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { checks: { draining: true } } });
+    expect((await fetch(`${p.url}/healthz`)).status).toBe(200); // alive while it drains
+    expect(await p.exited).toBe(0);
+    expect(await opStatus(op.id)).toMatchObject({ status: 'SUCCEEDED' });
+  });
 });

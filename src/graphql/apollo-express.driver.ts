@@ -1,5 +1,4 @@
 import { ApolloServer, HeaderMap, type ApolloServerOptions, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Injectable } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -21,10 +20,10 @@ export class ApolloExpressDriver extends ApolloDriver {
   override async registerExpress(options: ApolloDriverConfig): Promise<void> {
     const httpAdapter = this.httpAdapterHost.httpAdapter;
     const path = options.path ?? '/graphql';
-    const server = new ApolloServer<BaseContext>({
-      ...(options as ApolloServerOptions<BaseContext>),
-      plugins: [...(options.plugins ?? []), ApolloServerPluginDrainHttpServer({ httpServer: httpAdapter.getHttpServer() })],
-    } as ApolloServerOptions<BaseContext>);
+    // No drain-http-server plugin: it would close the shared HTTP server as soon as
+    // Apollo stops, cutting REST (and /readyz) off while operations still drain.
+    // Nest closes the server itself, last.
+    const server = new ApolloServer<BaseContext>(options as ApolloServerOptions<BaseContext>);
     await server.start();
     this.server = server;
     (this as unknown as { apolloServer: ApolloServer<BaseContext> }).apolloServer = server;
