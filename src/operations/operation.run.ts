@@ -195,6 +195,16 @@ export class OperationRun {
     this.d.onFinished?.(this.op, 'SUCCEEDED');
   }
 
+  /** The status the hardware's power state shows, or ERROR when it is in transition or cannot be read. */
+  private async observedStatus(reason: string): Promise<{ observed: ServerStatus; reason: string }> {
+    try {
+      const power = await withTimeout('power state', this.d.config.worker.providerCallTimeoutMs, this.provider.getPowerState(this.op.serverId));
+      return { observed: power === 'ON' || power === 'OFF' ? statusForPower(power) : 'ERROR', reason };
+    } catch (e) {
+      return { observed: 'ERROR', reason: `${reason}; power state unknown (${(e as Error).message})` };
+    }
+  }
+
   /**
    * Ends the operation FAILED with a clear error, leaving the server in a
    * truthful status: what the hardware reports, or ERROR when it cannot tell.
@@ -204,15 +214,9 @@ export class OperationRun {
     message: string,
     opts: { extra?: (tx: Tx, server: Server) => Promise<AuditInput[] | void>; requireLease?: boolean; status?: 'ERROR' } = {},
   ): Promise<void> {
-    let observed: ServerStatus = 'ERROR';
-    let reason = `${code}: ${message}`;
     // `status: 'ERROR'` for failures that leave the machine suspect whatever its power (a failed upgrade).
-    if (this.ownsServer && !opts.status) try {
-      const power = await withTimeout('power state', this.d.config.worker.providerCallTimeoutMs, this.provider.getPowerState(this.op.serverId));
-      if (power === 'ON' || power === 'OFF') observed = statusForPower(power);
-    } catch (e) {
-      reason = `${reason}; power state unknown (${(e as Error).message})`;
-    }
+    const { observed, reason } =
+      this.ownsServer && !opts.status ? await this.observedStatus(`${code}: ${message}`) : { observed: 'ERROR' as ServerStatus, reason: `${code}: ${message}` };
     await this.d.prisma.$transaction(async (tx) => {
       if (opts.requireLease !== false) await this.holdLease(tx);
       const server = await tx.server.findUniqueOrThrow({ where: { id: this.op.serverId } });
