@@ -195,11 +195,21 @@ export class OperationRun {
     this.d.onFinished?.(this.op, 'SUCCEEDED');
   }
 
-  /** The status the hardware's power state shows, or ERROR when it is in transition or cannot be read. */
+  /**
+   * The status the hardware's power state shows. A machine still powering on or
+   * off is given up to PROVIDER_CALL_TIMEOUT_MS to settle; ERROR when it does not
+   * or cannot be read.
+   */
   private async observedStatus(reason: string): Promise<{ observed: ServerStatus; reason: string }> {
+    const budget = this.d.config.worker.providerCallTimeoutMs;
+    const deadline = Date.now() + budget;
     try {
-      const power = await withTimeout('power state', this.d.config.worker.providerCallTimeoutMs, this.provider.getPowerState(this.op.serverId));
-      return { observed: power === 'ON' || power === 'OFF' ? statusForPower(power) : 'ERROR', reason };
+      for (;;) {
+        const power = await withTimeout('power state', budget, this.provider.getPowerState(this.op.serverId));
+        if (power === 'ON' || power === 'OFF') return { observed: statusForPower(power), reason };
+        if (Date.now() > deadline) return { observed: 'ERROR', reason: `${reason}; power still ${power}` };
+        await this.sleep(this.pollMs);
+      }
     } catch (e) {
       return { observed: 'ERROR', reason: `${reason}; power state unknown (${(e as Error).message})` };
     }
