@@ -1,5 +1,5 @@
 import { createTestDatabase } from '../support/database';
-import { ADMIN_KEY } from '../support/app';
+import { ADMIN_KEY, until } from '../support/app';
 import { ServiceProcess, spawnService, waitReady } from '../support/process';
 import { checkHistory, Observed } from './history-checker';
 
@@ -70,9 +70,17 @@ describe('reliability: three replicas, one killed mid-operation', () => {
       }
     };
     const clients = Array.from({ length: 6 }, (_, n) => client(n));
-    // Kill replica 2 once it has work in flight.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Kill replica 2 once it holds an operation mid-flight (a lease it will never release).
+    const { Client: PgClient } = await import('pg');
+    const watch = new PgClient({ connectionString: db.url });
+    await watch.connect();
+    await until('replica 2 to hold an operation', async () => {
+      const { rows } = await watch.query(`SELECT 1 FROM operations WHERE status = 'RUNNING' AND "leaseOwner" = 'rel-2' LIMIT 1`);
+      return rows.length > 0;
+    }, 30_000);
+    await watch.end();
     procs[1].child.kill('SIGKILL');
+    // Keep the load on the survivors for a while after the kill.
     await new Promise((r) => setTimeout(r, 2500));
     stop = true;
     await Promise.all(clients);
