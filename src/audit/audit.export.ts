@@ -14,33 +14,11 @@ export const CSV_COLUMNS = [
   'userAgent', 'fromStatus', 'toStatus', 'reason', 'details', 'prevHash', 'hash',
 ] as const;
 
-/** The flat, column-for-column record both formats write (NDJSON keeps it exact). */
-function flat(e: AuditEvent): Record<(typeof CSV_COLUMNS)[number], string | number | null | unknown> {
-  return {
-    sequence: Number(e.sequence),
-    id: e.id,
-    occurredAt: e.occurredAt.toISOString(),
-    type: e.type,
-    action: e.action,
-    outcome: e.outcome,
-    actorType: e.actorType,
-    actorId: e.actorId,
-    actorName: e.actorName,
-    resourceType: e.resourceType,
-    resourceId: e.resourceId,
-    resourceName: e.resourceName,
-    poolId: e.poolId,
-    operationId: e.operationId,
-    requestId: e.requestId,
-    sourceIp: e.sourceIp,
-    userAgent: e.userAgent,
-    fromStatus: e.fromStatus,
-    toStatus: e.toStatus,
-    reason: e.reason,
-    details: e.details ?? null,
-    prevHash: e.prevHash,
-    hash: e.hash,
-  };
+/** The flat, column-for-column record both formats write (NDJSON keeps it exact): the row as stored. */
+function flat(e: AuditEvent): Record<(typeof CSV_COLUMNS)[number], unknown> {
+  const cell = (c: (typeof CSV_COLUMNS)[number]): unknown =>
+    c === 'sequence' ? Number(e.sequence) : c === 'occurredAt' ? e.occurredAt.toISOString() : (e[c] ?? null);
+  return Object.fromEntries(CSV_COLUMNS.map((c) => [c, cell(c)])) as Record<(typeof CSV_COLUMNS)[number], unknown>;
 }
 
 /**

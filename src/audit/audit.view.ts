@@ -46,30 +46,10 @@ export const toAuditView = (e: AuditEvent): AuditEventView => ({
 
 /** A server's timeline entry: what happened and who did it, without the
  *  forensic fields (source IP, user agent, details, hashes) kept for auditors. */
-export interface HistoryEntry {
-  sequence: number;
-  occurredAt: string;
-  type: string;
-  action: string;
-  outcome: string;
-  actor: { type: string; id: string; name: string };
-  fromStatus: string | null;
-  toStatus: string | null;
-  reason: string | null;
-  operationId: string | null;
-  requestId: string | null;
-}
+const HISTORY_FIELDS = ['sequence', 'occurredAt', 'type', 'action', 'outcome', 'actor', 'fromStatus', 'toStatus', 'reason', 'operationId', 'requestId'] as const;
+export type HistoryEntry = Pick<AuditEventView, (typeof HISTORY_FIELDS)[number]>;
 
-export const toHistoryEntry = (e: AuditEvent): HistoryEntry => ({
-  sequence: Number(e.sequence),
-  occurredAt: e.occurredAt.toISOString(),
-  type: e.type,
-  action: e.action,
-  outcome: e.outcome,
-  actor: { type: e.actorType, id: e.actorId, name: e.actorName },
-  fromStatus: e.fromStatus,
-  toStatus: e.toStatus,
-  reason: e.reason,
-  operationId: e.operationId,
-  requestId: e.requestId,
-});
+export const toHistoryEntry = (e: AuditEvent): HistoryEntry => {
+  const view = toAuditView(e);
+  return Object.fromEntries(HISTORY_FIELDS.map((f) => [f, view[f]])) as HistoryEntry;
+};
