@@ -89,5 +89,9 @@ export async function migrate(databaseUrl: string, log: (m: string) => void = ()
 export async function pendingMigrations(query: (sql: string) => Promise<{ migration_name: string }[]>): Promise<string[]> {
   const rows = await query('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
   const done = new Set(rows.map((r) => r.migration_name));
-  return readMigrations().map((m) => m.name).filter((n) => !done.has(n));
+  return buildMigrationNames().filter((n) => !done.has(n));
 }
+
+// The migrations of this build never change while it runs: read them once, not on every readiness probe.
+let names: string[] | undefined;
+const buildMigrationNames = (): string[] => (names ??= readMigrations().map((m) => m.name));
