@@ -1,3 +1,4 @@
+import { OperationsService } from '../src/operations/operations.service';
 import { bearer, settled, startTestApp, TestApp } from './support/app';
 
 /** Compare-and-swap on the server row: of N conflicting requests exactly one wins. */
@@ -37,6 +38,26 @@ describe('concurrency and idempotency', () => {
     expect(rs.filter((r) => r.status === 202)).toHaveLength(1);
     expect(rs.filter((r) => r.status === 409)).toHaveLength(9);
     await settled(t, rs.find((r) => r.status === 202)!.body.id);
+  });
+
+  it('an action that loses its compare-and-swap to a rename is retried and accepted, not refused', async () => {
+    const ops = t.app.get(OperationsService);
+    let renamed = false;
+    const ctx = { requestId: 'req-cas-retry', principal: { type: 'API_KEY' as const, id: 'key-test', name: 'test', role: 'admin' as const, poolIds: null } };
+    // The rename lands between reading the server and the compare-and-swap, deterministically.
+    const accepted = await ops.request(ctx, {
+      action: 'start',
+      type: 'START',
+      serverId: 'srv-007',
+      precheck: async () => {
+        if (renamed) return;
+        renamed = true;
+        await t.prisma.server.update({ where: { id: 'srv-007' }, data: { name: 'renamed-mid-accept', version: { increment: 1 } } });
+      },
+    });
+    expect(accepted.operation).toMatchObject({ type: 'START', serverId: 'srv-007' });
+    expect(await t.prisma.server.findUniqueOrThrow({ where: { id: 'srv-007' } })).toMatchObject({ name: 'renamed-mid-accept', status: 'STARTING' });
+    await settled(t, accepted.operation.id);
   });
 
   it('idempotent replay returns the original operation and performs no second action', async () => {

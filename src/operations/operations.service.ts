@@ -52,7 +52,7 @@ export class OperationsService {
    * the compare-and-swap of the server, the operation row, the idempotency
    * record and the audit rows commit together, or not at all.
    */
-  async request(ctx: RequestContext, req: ActionRequest): Promise<Accepted> {
+  async request(ctx: RequestContext, req: ActionRequest, attempt = 1): Promise<Accepted> {
     const requestHash = createHash('sha256')
       .update(canonicalJson({ action: req.action, serverId: req.serverId, params: req.params ?? {} }))
       .digest('hex');
@@ -124,7 +124,9 @@ export class OperationsService {
         const again = await this.replay(ctx.principal, req.idempotencyKey, requestHash);
         if (again) return again;
         const current = await this.servers.findVisible(ctx.principal, req.serverId);
-        return this.reject(ctx, req, current, this.servers.invalidState(current, req.action, conflictReason(req.action, current)));
+        // Lost to a change that still allows the action (a rename bumped the version): try again.
+        if (decide(req.action, current).ok && attempt < MAX_CAS_ATTEMPTS) return this.request(ctx, req, attempt + 1);
+        return this.reject(ctx, req, current, this.servers.invalidState(current, req.action));
       }
       throw e;
     }
@@ -234,7 +236,7 @@ export class OperationsService {
 
 class CasLost extends Error {}
 
-const isUniqueViolation = (e: unknown) => (e as { code?: string })?.code === 'P2002';
+/** Acceptances retried after losing the compare-and-swap to a change that still allows the action. */
+const MAX_CAS_ATTEMPTS = 3;
 
-const conflictReason = (action: ServerAction, s: Server) =>
-  s.task ? `Cannot ${action} server while task ${s.task} is in progress (status ${s.status})` : `Cannot ${action} server in status ${s.status}`;
+const isUniqueViolation = (e: unknown) => (e as { code?: string })?.code === 'P2002';
