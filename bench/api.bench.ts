@@ -91,10 +91,10 @@ async function writeCeiling(url: string, ids: string[], running: Set<string>) {
           const u = await c.query(`UPDATE servers SET status = $2::"ServerStatus", task = $3::"ServerTask", version = version + 1, "updatedAt" = now() WHERE id = $1 AND version = $4`, [id, to, to, srv.version]);
           if (u.rowCount !== 1) throw new Error('CAS lost');
           await c.query(`INSERT INTO operations (id, type, "serverId", "requestedById", "requestedByType", "requestedByName", "updatedAt") VALUES ($1, $2, $3, 'bench', 'API_KEY', 'bench', now())`, [opId, to === 'STOPPING' ? 'STOP' : 'START', id]);
-          await c.query('SELECT pg_advisory_xact_lock(72707371::bigint)');
-          const head = (await c.query('SELECT sequence, hash FROM audit_events ORDER BY sequence DESC LIMIT 1')).rows[0];
-          let seq = BigInt(head?.sequence ?? 0);
-          let prev: string = head?.hash ?? GENESIS_HASH;
+          // The chain lock and head read, as the service does them (one round trip).
+          const head = (await c.query('SELECT head_sequence, head_hash FROM audit_chain_head()')).rows[0];
+          let seq = BigInt(head?.head_sequence ?? 0);
+          let prev: string = head?.head_hash ?? GENESIS_HASH;
           const occurredAt = new Date();
           for (const [type, outcome, fromStatus, toStatus] of [['ACTION', 'ACCEPTED', null, null], ['STATE_TRANSITION', 'SUCCEEDED', srv.status, to]] as const) {
             seq += 1n;

@@ -25,9 +25,8 @@ export interface AuditInput {
   details?: Record<string, unknown> | null;
 }
 
-/** Serialises appends to the one hash chain across every connection and replica
- *  (taken inside the SQL function audit_chain_head(), migration 20261202090000). */
-export const CHAIN_LOCK = 72707371;
+// Appends to the one hash chain are serialised across every connection and replica by an
+// advisory lock taken inside the SQL function audit_chain_head() (migration *_audit_chain_head).
 
 /**
  * Appends to the audit trail inside the caller's transaction: the rows commit
@@ -41,7 +40,7 @@ export class AuditWriter {
   async append(tx: Tx, events: AuditInput | AuditInput[]): Promise<void> {
     const list = Array.isArray(events) ? events : [events];
     if (list.length === 0) return;
-    // Takes the chain lock (CHAIN_LOCK, held until commit) and then reads the head, in one round trip.
+    // Takes the chain lock (held until commit) and then reads the head, in one round trip.
     const [head] = await tx.$queryRaw<{ head_sequence: bigint; head_hash: string; head_occurred_at: Date }[]>`SELECT head_sequence, head_hash, head_occurred_at FROM audit_chain_head()`;
     let sequence = head ? BigInt(head.head_sequence) : 0n;
     let prevHash = head?.head_hash ?? GENESIS_HASH;

@@ -2,9 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import { auditHash, GENESIS_HASH, HashedAuditFields } from '../../src/audit/audit.hash';
 
-/** Same lock as AuditWriter: seeded rows extend the live chain, never fork it. */
-const CHAIN_LOCK = 72707371;
-
 export type SeedRow = Omit<HashedAuditFields, 'sequence' | 'prevHash' | 'id'> & { id?: string };
 
 const COLUMNS = [
@@ -27,8 +24,8 @@ export async function seedAuditChain(client: ClientBase, count: number, make: (i
   const batch = opts.batch ?? 5000;
   await client.query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [CHAIN_LOCK]);
-    const head = (await client.query('SELECT sequence::text AS seq, hash FROM audit_events ORDER BY sequence DESC LIMIT 1')).rows[0];
+    // The chain lock and head read that AuditWriter uses: seeded rows extend the live chain, never fork it.
+    const head = (await client.query('SELECT head_sequence::text AS seq, head_hash AS hash FROM audit_chain_head()')).rows[0];
     let sequence = head ? BigInt(head.seq) : 0n;
     let prevHash: string = head ? head.hash : GENESIS_HASH;
     const first = sequence + 1n;
